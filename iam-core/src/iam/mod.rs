@@ -1,0 +1,371 @@
+//! The `Iam` facade: every library operation, with validation, uniqueness, cascades and
+//! an audit event per change, over any [`Store`].
+//!
+//! Writes through one `Iam` are serialised by an async mutex: each write reads what it
+//! needs, checks its rules and commits one atomic batch (the change plus its audit event)
+//! while holding it. Every batch also states what it expects of the records it replaces
+//! (versions, absence), so a write that races another process or another `Iam` on the
+//! same store fails with a conflict instead of overwriting.
+
+mod audit;
+mod clients;
+mod groups;
+mod policies;
+mod roles;
+mod scopes;
+mod subjects;
+mod tenants;
+mod users;
+
+use std::sync::Arc;
+
+use futures_util::lock::{Mutex, MutexGuard};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::action::ActionCatalog;
+use crate::audit::{Actor, AuditEvent};
+use crate::clock::{Clock, OsRandom, RandomSource, SystemClock};
+use crate::error::IamError;
+use crate::store::{
+    CommitReceipt, Expect, Kind, Namespace, Record, RecordKey, ScanRange, Store, StoreError,
+    WriteBatch,
+};
+use crate::tenant::Tenant;
+
+pub use tenants::TenantIam;
+
+/// The library facade. Cheap to clone; clones share the store and the write lock.
+#[derive(Debug, Clone)]
+pub struct Iam {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    catalog: Arc<ActionCatalog>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+    writes: Mutex<()>,
+}
+
+/// Configures an [`Iam`].
+#[derive(Debug)]
+pub struct IamBuilder {
+    store: Arc<dyn Store>,
+    catalog: ActionCatalog,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+}
+
+impl IamBuilder {
+    /// Sets the action catalogue (default: only the built-in `iam` actions).
+    pub fn catalog(mut self, catalog: ActionCatalog) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
+    /// Sets the clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the random source (default: the operating system's).
+    pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// Builds the facade.
+    pub fn build(self) -> Iam {
+        Iam {
+            inner: Arc::new(Inner {
+                store: self.store,
+                catalog: Arc::new(self.catalog),
+                clock: self.clock,
+                random: self.random,
+                writes: Mutex::new(()),
+            }),
+        }
+    }
+}
+
+impl Iam {
+    /// Starts configuring a facade over `store`.
+    pub fn builder(store: Arc<dyn Store>) -> IamBuilder {
+        IamBuilder {
+            store,
+            catalog: ActionCatalog::built_in(),
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+        }
+    }
+
+    /// Creates a facade over `store` with the built-in catalogue, the system clock and the
+    /// operating system's random source.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::builder(store).build()
+    }
+
+    /// Returns the action catalogue.
+    pub fn catalog(&self) -> &ActionCatalog {
+        &self.inner.catalog
+    }
+
+    /// Returns the store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// Returns the random source, for hashing secrets with
+    /// [`crate::secret::hash_secret`].
+    pub fn random(&self) -> &dyn RandomSource {
+        self.inner.random.as_ref()
+    }
+
+    /// Returns the clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    async fn lock_writes(&self) -> MutexGuard<'_, ()> {
+        self.inner.writes.lock().await
+    }
+}
+
+/// Reads and decodes records of one namespace.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    store: &'a dyn Store,
+    namespace: Namespace,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(store: &'a dyn Store, namespace: Namespace) -> Self {
+        Self { store, namespace }
+    }
+
+    pub(crate) fn key(&self, kind: Kind, id: impl Into<String>) -> RecordKey {
+        RecordKey::new(self.namespace, kind, id)
+    }
+
+    /// Loads and decodes one record with its version.
+    pub(crate) async fn load<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<(T, u64)>, IamError> {
+        let key = self.key(kind, id);
+        match self.store.get(&key).await? {
+            None => Ok(None),
+            Some(record) => {
+                let version = record.version;
+                Ok(Some((decode(&key, &record)?, version)))
+            }
+        }
+    }
+
+    /// Returns true when the record exists.
+    pub(crate) async fn exists(&self, kind: Kind, id: &str) -> Result<bool, IamError> {
+        Ok(self.store.get(&self.key(kind, id)).await?.is_some())
+    }
+
+    /// Scans and decodes records.
+    pub(crate) async fn scan<T: DeserializeOwned>(
+        &self,
+        range: &ScanRange,
+    ) -> Result<Vec<(String, T, u64)>, IamError> {
+        let records = self.store.scan(range).await?;
+        records
+            .into_iter()
+            .map(|record| {
+                let key = RecordKey::new(range.namespace, range.kind, record.id.clone());
+                let value = decode(&key, &record)?;
+                Ok((record.id, value, record.version))
+            })
+            .collect()
+    }
+
+    /// Returns the ids of the records whose id starts with `prefix`.
+    pub(crate) async fn ids(&self, kind: Kind, prefix: &str) -> Result<Vec<String>, IamError> {
+        let range = ScanRange::prefix(self.namespace, kind, prefix);
+        Ok(self
+            .store
+            .scan(&range)
+            .await?
+            .into_iter()
+            .map(|record| record.id)
+            .collect())
+    }
+}
+
+fn decode<T: DeserializeOwned>(key: &RecordKey, record: &Record) -> Result<T, IamError> {
+    serde_json::from_slice(&record.body).map_err(|source| IamError::Corrupt {
+        key: key.clone(),
+        source,
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, IamError> {
+    serde_json::to_vec(value).map_err(IamError::Encode)
+}
+
+/// The records one change writes, committed together with its audit event.
+#[derive(Debug)]
+pub(crate) struct Change {
+    namespace: Namespace,
+    batch: WriteBatch,
+}
+
+impl Change {
+    pub(crate) fn new(namespace: Namespace) -> Self {
+        Self {
+            namespace,
+            batch: WriteBatch::new(),
+        }
+    }
+
+    fn key(&self, kind: Kind, id: impl Into<String>) -> RecordKey {
+        RecordKey::new(self.namespace, kind, id)
+    }
+
+    /// Creates a record that must not exist yet.
+    pub(crate) fn create<T: Serialize>(
+        &mut self,
+        kind: Kind,
+        id: impl Into<String>,
+        value: &T,
+    ) -> Result<(), IamError> {
+        let key = self.key(kind, id);
+        self.batch.put(key, encode(value)?, Expect::Absent);
+        Ok(())
+    }
+
+    /// Replaces a record that must still have `version`.
+    pub(crate) fn replace<T: Serialize>(
+        &mut self,
+        kind: Kind,
+        id: impl Into<String>,
+        value: &T,
+        version: u64,
+    ) -> Result<(), IamError> {
+        let key = self.key(kind, id);
+        self.batch
+            .put(key, encode(value)?, Expect::Version(version));
+        Ok(())
+    }
+
+    /// Deletes a record that must exist.
+    pub(crate) fn delete(&mut self, kind: Kind, id: impl Into<String>) {
+        let key = self.key(kind, id);
+        self.batch.delete(key, Expect::Present);
+    }
+
+    /// Deletes a record that must still have `version`.
+    pub(crate) fn delete_version(&mut self, kind: Kind, id: impl Into<String>, version: u64) {
+        let key = self.key(kind, id);
+        self.batch.delete(key, Expect::Version(version));
+    }
+
+    /// Hands out the next number of the counter `name` in this change: reads the counter
+    /// and adds its update to the batch. One change may draw from a counter only once.
+    pub(crate) async fn next_number(
+        &mut self,
+        reader: &Reader<'_>,
+        name: &str,
+    ) -> Result<u64, IamError> {
+        let current: Option<(u64, u64)> = reader.load(Kind::SEQUENCE, name).await?;
+        let (next, expect) = match current {
+            Some((last, version)) => (last + 1, Expect::Version(version)),
+            None => (1, Expect::Absent),
+        };
+        let key = self.key(Kind::SEQUENCE, name);
+        self.batch.put(key, encode(&next)?, expect);
+        Ok(next)
+    }
+}
+
+/// What an audit event says about a change.
+#[derive(Debug)]
+pub(crate) struct AuditEntry {
+    pub operation: &'static str,
+    pub target: String,
+    pub details: serde_json::Value,
+}
+
+impl AuditEntry {
+    pub(crate) fn new(
+        operation: &'static str,
+        target: impl ToString,
+        details: serde_json::Value,
+    ) -> Self {
+        Self {
+            operation,
+            target: target.to_string(),
+            details,
+        }
+    }
+}
+
+/// The width of zero-padded audit ids, so that byte order is numeric order.
+const AUDIT_ID_WIDTH: usize = 20;
+
+pub(crate) fn audit_store_id(id: u64) -> String {
+    format!("{id:0width$}", width = AUDIT_ID_WIDTH)
+}
+
+/// Adds the audit event to `change` and commits it. Must be called with the write lock.
+pub(crate) async fn commit_with_audit(
+    iam: &Iam,
+    tenant: &Tenant,
+    actor: &Actor,
+    mut change: Change,
+    entry: AuditEntry,
+) -> Result<CommitReceipt, IamError> {
+    let store = iam.inner.store.as_ref();
+    let reader = Reader::new(store, Namespace::Tenant(tenant.id));
+    let id = change.next_number(&reader, "audit").await?;
+    let event = AuditEvent {
+        id,
+        time: iam.inner.clock.now(),
+        tenant: tenant.id,
+        actor: actor.to_string(),
+        operation: entry.operation.to_owned(),
+        target: entry.target,
+        details: entry.details,
+    };
+    change.create(Kind::AUDIT, audit_store_id(id), &event)?;
+    store
+        .commit(change.batch)
+        .await
+        .map_err(store_conflict_to_domain)
+}
+
+/// Turns a failed batch requirement into a domain error. The facade checks its rules
+/// before committing, so these arise only when another writer changed the same records
+/// in between.
+fn store_conflict_to_domain(error: StoreError) -> IamError {
+    match error {
+        StoreError::AlreadyExists { key } => IamError::conflict(format!(
+            "`{}` was created concurrently; retry the request",
+            key.id.replace('\0', " ")
+        )),
+        StoreError::NotFound { key } => IamError::conflict(format!(
+            "`{}` was removed concurrently; retry the request",
+            key.id.replace('\0', " ")
+        )),
+        StoreError::Conflict {
+            key,
+            expected,
+            actual,
+        } => IamError::VersionMismatch {
+            kind: key.kind.as_str(),
+            id: key.id,
+            expected,
+            actual,
+        },
+        other => IamError::Store(other),
+    }
+}

@@ -1,0 +1,1 @@
+//! Cross-crate integration tests of the IAM workspace; the tests themselves are in `tests/`.
