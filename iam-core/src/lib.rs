@@ -33,6 +33,8 @@ pub mod audit;
 pub mod casefold;
 pub mod client;
 pub mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod group;
 mod iam;

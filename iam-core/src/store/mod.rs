@@ -230,8 +230,9 @@ impl ScanRange {
 /// Durable, versioned record storage with atomic batches.
 ///
 /// Implementations must be safe to share between tasks. All methods may be called
-/// concurrently; [`Store::commit`] calls are serialisable (each batch sees either all or
-/// none of another batch's writes).
+/// concurrently. [`Store::commit`] calls are serialisable, and reads are isolated from
+/// them: a `get` or `scan` sees either all or none of a batch's writes, and never a batch
+/// whose `commit` has not yet made it durable.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Returns the record at `key`, or `None` when there is none.
@@ -249,7 +250,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn scan(&self, range: &ScanRange) -> Result<Vec<Record>, StoreError>;
 
     /// Applies `batch` atomically and durably. On success every operation was applied and
-    /// the batch survives a process crash; on error none was applied.
+    /// the batch survives a process crash. On a failed requirement none was applied. On
+    /// [`StoreError::Backend`] the outcome is unknown (a failed flush may follow an
+    /// applied batch), so callers treat it as fatal for the request and re-read.
     ///
     /// # Errors
     ///
