@@ -135,7 +135,14 @@ pub struct ActionCatalog {
     actions: BTreeMap<ActionName, ActionDefinition>,
     /// Each action's ancestors, nearest first, excluding itself.
     ancestors: HashMap<ActionName, Vec<ActionName>>,
+    /// Dense numbers for the policy index: the position of each name in `names`.
+    numbers: FastMap<Box<str>, u32>,
+    names: Vec<ActionName>,
+    /// For each action number: itself, then its ancestors nearest first.
+    chains: Vec<Box<[u32]>>,
 }
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 impl ActionCatalog {
     /// Starts a catalogue that contains the built-in `iam` actions.
@@ -147,10 +154,71 @@ impl ActionCatalog {
     pub fn built_in() -> Self {
         // The built-in definitions are valid by construction, and a failure here would be
         // a defect caught by the tests, so an empty catalogue is a safe fallback.
-        Self::builder().build().unwrap_or_else(|_| ActionCatalog {
-            actions: BTreeMap::new(),
-            ancestors: HashMap::new(),
-        })
+        Self::builder()
+            .build()
+            .unwrap_or_else(|_| ActionCatalog::from_parts(BTreeMap::new(), HashMap::new()))
+    }
+
+    fn from_parts(
+        actions: BTreeMap<ActionName, ActionDefinition>,
+        ancestors: HashMap<ActionName, Vec<ActionName>>,
+    ) -> Self {
+        let names: Vec<ActionName> = actions.keys().cloned().collect();
+        let numbers: FastMap<Box<str>, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(number, name)| (Box::from(name.as_str()), number as u32))
+            .collect();
+        let chains = names
+            .iter()
+            .enumerate()
+            .map(|(number, name)| {
+                let mut chain = vec![number as u32];
+                chain.extend(
+                    ancestors
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|ancestor| numbers.get(ancestor.as_str()).copied()),
+                );
+                chain.into_boxed_slice()
+            })
+            .collect();
+        Self {
+            actions,
+            ancestors,
+            numbers,
+            names,
+            chains,
+        }
+    }
+
+    /// Returns the number of a valid action text, without allocating when it is already
+    /// lowercase: `Ok(None)` for a valid name that is not in the catalogue.
+    pub(crate) fn resolve(&self, text: &str) -> Result<Option<u32>, IamError> {
+        let is_lower = !text.bytes().any(|byte| byte.is_ascii_uppercase());
+        if is_lower {
+            if let Some(number) = self.numbers.get(text) {
+                return Ok(Some(*number));
+            }
+        }
+        let name = ActionName::parse("action", text)?;
+        Ok(self.numbers.get(name.as_str()).copied())
+    }
+
+    /// Returns the number of `name`, if the catalogue has it.
+    pub(crate) fn number(&self, name: &ActionName) -> Option<u32> {
+        self.numbers.get(name.as_str()).copied()
+    }
+
+    /// Returns the action with `number`.
+    pub(crate) fn name_of(&self, number: u32) -> Option<&ActionName> {
+        self.names.get(number as usize)
+    }
+
+    /// Returns the action `number` followed by its ancestors, nearest first.
+    pub(crate) fn chain(&self, number: u32) -> &[u32] {
+        self.chains.get(number as usize).map_or(&[], |chain| chain)
     }
 
     /// Returns the definition of `name`, if the catalogue has it.
@@ -305,7 +373,7 @@ impl ActionCatalogBuilder {
         errors.into_result()?;
 
         let ancestors = resolve_ancestors(&actions)?;
-        Ok(ActionCatalog { actions, ancestors })
+        Ok(ActionCatalog::from_parts(actions, ancestors))
     }
 }
 

@@ -14,7 +14,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), iam_core::IamError> {
-//! let iam = Iam::new(Arc::new(MemoryStore::new()));
+//! let iam = Iam::open(Arc::new(MemoryStore::new())).await?;
 //! let tenant = iam.create_tenant("acme").await?;
 //! let acme = iam.tenant(tenant.id, Actor::Operator).await?;
 //! let team = acme
@@ -22,7 +22,7 @@
 //!     .await?;
 //! let subject = iam_core::id::SubjectId::Group(team.id);
 //! acme.create_policy(&subject, "iam.policy.read", "/subscriptions/123").await?;
-//! let decision = acme.check(&subject, "iam.policy.read", "/subscriptions/123/x").await?;
+//! let decision = acme.check(&subject, "iam.policy.read", "/subscriptions/123/x");
 //! assert!(decision.is_allowed());
 //! # Ok(())
 //! # }
@@ -39,6 +39,7 @@ pub mod error;
 pub mod group;
 mod iam;
 pub mod id;
+mod index;
 pub mod oauth_scope;
 pub mod paging;
 pub mod policy;
@@ -53,4 +54,4 @@ mod validate;
 
 pub use audit::Actor;
 pub use error::{IamError, ValidationErrors};
-pub use iam::{Iam, IamBuilder, TenantIam};
+pub use iam::{Iam, IamBuilder, PolicyIndexStats, TenantIam};

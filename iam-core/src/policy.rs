@@ -38,7 +38,7 @@ impl Policy {
     }
 }
 
-/// Exact filters of the policy list.
+/// Filters of the policy list.
 #[derive(Debug, Clone, Default)]
 pub struct PolicyFilter {
     /// Only policies of this subject.
@@ -47,6 +47,30 @@ pub struct PolicyFilter {
     pub scope: Option<ResourceScope>,
     /// Only policies for this action.
     pub action: Option<ActionName>,
+    /// With `subject`: also the policies of every group that contains the subject.
+    pub include_inherited: bool,
+    /// With `scope` or `action`: also policies whose scope or action covers the given one.
+    pub include_derived: bool,
+}
+
+/// One request of a batch check.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// Who asks.
+    pub subject: SubjectId,
+    /// The action, as text (checked like any other input).
+    pub action: String,
+    /// The resource scope, as text (checked like any other input).
+    pub scope: String,
+}
+
+/// A policy that applies to a subject, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectivePermission {
+    /// The policy.
+    pub policy: Policy,
+    /// The group the policy is inherited from, or `None` when it names the subject.
+    pub inherited_from: Option<SubjectId>,
 }
 
 /// The answer to "may S perform A on R?": a value, never an error. Storage failures are

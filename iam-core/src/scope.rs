@@ -16,6 +16,7 @@
 //! Scope S covers scope T when both have the same origin (both relative, or the same
 //! scheme and authority) and the segments of S are a prefix of the segments of T.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -56,70 +57,19 @@ impl ResourceScope {
     }
 
     fn try_new(text: &str) -> Result<Self, String> {
-        if text.is_empty() {
-            return Err("scope must not be empty".to_owned());
-        }
-        if let Some(bad) = text
-            .chars()
-            .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '*' | '?' | '#'))
-        {
-            return Err(format!(
-                "scope `{}` contains `{}`, which is not allowed in a scope",
-                text.escape_default(),
-                bad.escape_default()
-            ));
-        }
-
-        let (origin, path) = split_origin(text)?;
-        let path = if path.is_empty() { "/" } else { path };
-        if !path.starts_with('/') {
-            return Err(format!(
-                "scope `{text}` must be a path starting with `/` or an absolute http or https URI"
-            ));
-        }
-
-        if path.contains("//") {
-            return Err(format!("scope `{text}` has an empty segment"));
-        }
-        let trimmed = match path.strip_suffix('/') {
-            Some(rest) if !rest.is_empty() => rest,
-            _ => path,
-        };
-        let segments: Vec<&str> = if trimmed == "/" {
-            Vec::new()
-        } else {
-            trimmed[1..].split('/').collect()
-        };
-        if segments.len() > MAX_SCOPE_SEGMENTS {
-            return Err(format!(
-                "scope `{text}` has more than {MAX_SCOPE_SEGMENTS} segments"
-            ));
-        }
-        for segment in &segments {
-            match *segment {
-                "" => return Err(format!("scope `{text}` has an empty segment")),
-                "." | ".." => {
-                    return Err(format!(
-                        "scope `{text}` has a `{segment}` segment; write the path without it"
-                    ));
-                }
-                _ => {}
-            }
-        }
-
-        let mut canonical = origin.clone();
-        canonical.push('/');
-        canonical.push_str(&segments.join("/"));
-        if canonical.len() > MAX_SCOPE_LEN {
-            return Err(format!(
-                "scope is longer than {MAX_SCOPE_LEN} bytes ({} bytes)",
-                canonical.len()
-            ));
-        }
+        let (canonical, origin_len) = canonicalize(text)?;
         Ok(Self {
-            canonical,
-            origin_len: origin.len(),
+            canonical: canonical.into_owned(),
+            origin_len,
         })
+    }
+
+    /// Wraps text that [`canonicalize`] produced, with its origin length.
+    pub(crate) fn from_canonical(canonical: &str, origin_len: usize) -> Self {
+        Self {
+            canonical: canonical.to_owned(),
+            origin_len,
+        }
     }
 
     /// Returns the canonical text.
@@ -151,20 +101,12 @@ impl ResourceScope {
 
     /// Returns this scope and every scope that covers it, from itself up to its root.
     pub fn ancestors_and_self(&self) -> Vec<ResourceScope> {
-        let mut result = vec![self.clone()];
-        let mut path_end = self.canonical.len();
-        while path_end > self.origin_len + 1 {
-            let Some(slash) = self.canonical[..path_end].rfind('/') else {
-                break;
-            };
-            let end = slash.max(self.origin_len + 1);
-            result.push(Self {
+        covering_ends(&self.canonical, self.origin_len)
+            .map(|end| Self {
                 canonical: self.canonical[..end].to_owned(),
                 origin_len: self.origin_len,
-            });
-            path_end = end;
-        }
-        result
+            })
+            .collect()
     }
 
     /// Returns true when `self` covers `other`: the same origin, and the segments of
@@ -179,6 +121,91 @@ impl ResourceScope {
             || theirs == mine
             || (theirs.starts_with(mine) && theirs.as_bytes().get(mine.len()) == Some(&b'/'))
     }
+}
+
+/// Checks `text` and returns its canonical form with the byte length of its origin. A
+/// relative scope borrows from `text`, so checks of the common case allocate nothing.
+pub(crate) fn canonicalize(text: &str) -> Result<(Cow<'_, str>, usize), String> {
+    if text.is_empty() {
+        return Err("scope must not be empty".to_owned());
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '*' | '?' | '#'))
+    {
+        return Err(format!(
+            "scope `{}` contains `{}`, which is not allowed in a scope",
+            text.escape_default(),
+            bad.escape_default()
+        ));
+    }
+
+    let (origin, path) = split_origin(text)?;
+    let path = if path.is_empty() { "/" } else { path };
+    if !path.starts_with('/') {
+        return Err(format!(
+            "scope `{text}` must be a path starting with `/` or an absolute http or https URI"
+        ));
+    }
+
+    if path.contains("//") {
+        return Err(format!("scope `{text}` has an empty segment"));
+    }
+    let trimmed = match path.strip_suffix('/') {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => path,
+    };
+    let segments = if trimmed == "/" { "" } else { &trimmed[1..] };
+    let mut count = 0usize;
+    for segment in segments.split('/').filter(|_| !segments.is_empty()) {
+        count += 1;
+        match segment {
+            "" => return Err(format!("scope `{text}` has an empty segment")),
+            "." | ".." => {
+                return Err(format!(
+                    "scope `{text}` has a `{segment}` segment; write the path without it"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if count > MAX_SCOPE_SEGMENTS {
+        return Err(format!(
+            "scope `{text}` has more than {MAX_SCOPE_SEGMENTS} segments"
+        ));
+    }
+
+    let canonical: Cow<'_, str> = if origin.is_empty() {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(format!("{origin}{trimmed}"))
+    };
+    if canonical.len() > MAX_SCOPE_LEN {
+        return Err(format!(
+            "scope is longer than {MAX_SCOPE_LEN} bytes ({} bytes)",
+            canonical.len()
+        ));
+    }
+    Ok((canonical, origin.len()))
+}
+
+/// Returns the end offsets of `canonical` and of every scope that covers it, longest
+/// first: `/a/b` gives the ends of `/a/b`, `/a` and `/`.
+pub(crate) fn covering_ends(
+    canonical: &str,
+    origin_len: usize,
+) -> impl Iterator<Item = usize> + '_ {
+    let root_end = origin_len + 1;
+    let mut next = Some(canonical.len());
+    std::iter::from_fn(move || {
+        let end = next?;
+        next = if end <= root_end {
+            None
+        } else {
+            canonical[..end].rfind('/').map(|slash| slash.max(root_end))
+        };
+        Some(end)
+    })
 }
 
 /// Splits an absolute URI into its canonical origin and the rest; a relative scope has an

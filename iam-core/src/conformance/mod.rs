@@ -20,6 +20,7 @@
 //!
 //! The macro's argument is evaluated once per test, so each test gets a fresh store.
 
+mod fixtures;
 mod list;
 mod model;
 mod support;

@@ -6,7 +6,9 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use super::Backend;
 use crate::id::TenantId;
-use crate::store::{Expect, Kind, MemoryStore, Namespace, RecordKey, ScanRange, Store, StoreError, WriteBatch};
+use crate::store::{
+    Expect, Kind, MemoryStore, Namespace, RecordKey, ScanRange, Store, StoreError, WriteBatch,
+};
 
 const KINDS: [Kind; 2] = [Kind::custom("model_a"), Kind::custom("model_ab")];
 const IDS: [&str; 6] = ["", "a", "a\0b", "ab", "b", "é"];
@@ -22,7 +24,14 @@ enum Step {
     /// Drop the store and open it again.
     Reopen,
     /// Compare one scan.
-    Scan { namespace: usize, kind: usize, prefix: usize, after: Option<usize>, limit: Option<usize>, reverse: bool },
+    Scan {
+        namespace: usize,
+        kind: usize,
+        prefix: usize,
+        after: Option<usize>,
+        limit: Option<usize>,
+        reverse: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -43,7 +52,11 @@ enum ExpectChoice {
 }
 
 fn namespaces() -> [Namespace; 3] {
-    let tenant = |byte: u8| Namespace::Tenant(TenantId::from_uuid(uuid::Builder::from_random_bytes([byte; 16]).into_uuid()));
+    let tenant = |byte: u8| {
+        Namespace::Tenant(TenantId::from_uuid(
+            uuid::Builder::from_random_bytes([byte; 16]).into_uuid(),
+        ))
+    };
     [Namespace::Global, tenant(1), tenant(2)]
 }
 
@@ -54,8 +67,20 @@ fn op_strategy() -> impl Strategy<Value = ModelOp> {
         Just(ExpectChoice::Present),
         (1u64..4).prop_map(ExpectChoice::Version),
     ];
-    (0..3usize, 0..KINDS.len(), 0..IDS.len(), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..8)), expect)
-        .prop_map(|(namespace, kind, id, body, expect)| ModelOp { namespace, kind, id, body, expect })
+    (
+        0..3usize,
+        0..KINDS.len(),
+        0..IDS.len(),
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..8)),
+        expect,
+    )
+        .prop_map(|(namespace, kind, id, body, expect)| ModelOp {
+            namespace,
+            kind,
+            id,
+            body,
+            expect,
+        })
 }
 
 fn step_strategy() -> impl Strategy<Value = Step> {
@@ -73,9 +98,20 @@ fn step_strategy() -> impl Strategy<Value = Step> {
 ///
 /// When the backend and the model disagree; the message shows the shrunk sequence.
 pub fn run_model_test(make_backend: impl Fn() -> Box<dyn Backend>) {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|text| text.parse().ok()).unwrap_or(DEFAULT_CASES);
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(DEFAULT_CASES);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => panic!("building the test runtime failed: {error}"),
     };
@@ -92,7 +128,10 @@ pub fn run_model_test(make_backend: impl Fn() -> Box<dyn Backend>) {
 async fn run_sequence(backend: &dyn Backend, steps: &[Step]) -> Result<(), TestCaseError> {
     let namespaces = namespaces();
     let model = MemoryStore::new();
-    let mut store = backend.open().await.map_err(|error| TestCaseError::fail(format!("open failed: {error}")))?;
+    let mut store = backend
+        .open()
+        .await
+        .map_err(|error| TestCaseError::fail(format!("open failed: {error}")))?;
     for (index, step) in steps.iter().enumerate() {
         match step {
             Step::Commit(ops) => {
@@ -116,10 +155,21 @@ async fn run_sequence(backend: &dyn Backend, steps: &[Step]) -> Result<(), TestC
             }
             Step::Reopen => {
                 drop(store);
-                store = backend.open().await.map_err(|error| TestCaseError::fail(format!("reopen failed: {error}")))?;
+                store = backend
+                    .open()
+                    .await
+                    .map_err(|error| TestCaseError::fail(format!("reopen failed: {error}")))?;
             }
-            Step::Scan { namespace, kind, prefix, after, limit, reverse } => {
-                let mut range = ScanRange::prefix(namespaces[*namespace], KINDS[*kind], IDS[*prefix]);
+            Step::Scan {
+                namespace,
+                kind,
+                prefix,
+                after,
+                limit,
+                reverse,
+            } => {
+                let mut range =
+                    ScanRange::prefix(namespaces[*namespace], KINDS[*kind], IDS[*prefix]);
                 range.after = after.map(|after| IDS[after].to_owned());
                 range.limit = *limit;
                 range.reverse = *reverse;
@@ -133,7 +183,14 @@ async fn run_sequence(backend: &dyn Backend, steps: &[Step]) -> Result<(), TestC
                 let range = ScanRange::all(namespace, kind);
                 let expected = summarize(model.scan(&range).await);
                 let actual = summarize(store.scan(&range).await);
-                prop_assert_eq!(actual, expected, "step {}: contents of {} {}", index, namespace, kind);
+                prop_assert_eq!(
+                    actual,
+                    expected,
+                    "step {}: contents of {} {}",
+                    index,
+                    namespace,
+                    kind
+                );
             }
         }
     }
@@ -141,19 +198,32 @@ async fn run_sequence(backend: &dyn Backend, steps: &[Step]) -> Result<(), TestC
 }
 
 /// A comparable summary of a commit: the versions, or the kind of error and its key.
-fn outcome(result: Result<crate::store::CommitReceipt, StoreError>) -> Result<Vec<Option<u64>>, String> {
+fn outcome(
+    result: Result<crate::store::CommitReceipt, StoreError>,
+) -> Result<Vec<Option<u64>>, String> {
     match result {
         Ok(receipt) => Ok(receipt.versions),
         Err(StoreError::AlreadyExists { key }) => Err(format!("already exists: {key}")),
         Err(StoreError::NotFound { key }) => Err(format!("not found: {key}")),
-        Err(StoreError::Conflict { key, expected, actual }) => Err(format!("conflict: {key} {expected} {actual}")),
+        Err(StoreError::Conflict {
+            key,
+            expected,
+            actual,
+        }) => Err(format!("conflict: {key} {expected} {actual}")),
         Err(other) => Err(format!("backend error: {other}")),
     }
 }
 
-fn summarize(result: Result<Vec<crate::store::Record>, StoreError>) -> Result<Vec<(String, u64, Vec<u8>)>, String> {
+fn summarize(
+    result: Result<Vec<crate::store::Record>, StoreError>,
+) -> Result<Vec<(String, u64, Vec<u8>)>, String> {
     result
-        .map(|records| records.into_iter().map(|record| (record.id, record.version, record.body)).collect())
+        .map(|records| {
+            records
+                .into_iter()
+                .map(|record| (record.id, record.version, record.body))
+                .collect()
+        })
         .map_err(|error| error.to_string())
 }
 

@@ -13,14 +13,21 @@ const THINGS: Kind = Kind::custom("conformance_thing");
 const THINGS_LONGER: Kind = Kind::custom("conformance_thing_x");
 
 fn tenant_namespace(byte: u8) -> Namespace {
-    Namespace::Tenant(TenantId::from_uuid(uuid::Builder::from_random_bytes([byte; 16]).into_uuid()))
+    Namespace::Tenant(TenantId::from_uuid(
+        uuid::Builder::from_random_bytes([byte; 16]).into_uuid(),
+    ))
 }
 
 fn key(id: &str) -> RecordKey {
     RecordKey::new(tenant_namespace(1), THINGS, id)
 }
 
-async fn put(store: &dyn Store, key: RecordKey, body: &[u8], expect: Expect) -> Result<Option<u64>, StoreError> {
+async fn put(
+    store: &dyn Store,
+    key: RecordKey,
+    body: &[u8],
+    expect: Expect,
+) -> Result<Option<u64>, StoreError> {
     let mut batch = WriteBatch::new();
     batch.put(key, body.to_vec(), expect);
     Ok(store.commit(batch).await?.versions[0])
@@ -31,7 +38,10 @@ async fn body_of(store: &dyn Store, key: &RecordKey) -> Option<(u64, Vec<u8>)> {
 }
 
 async fn ids(store: &dyn Store, range: &ScanRange) -> Vec<String> {
-    ok(store.scan(range).await).into_iter().map(|record| record.id).collect()
+    ok(store.scan(range).await)
+        .into_iter()
+        .map(|record| record.id)
+        .collect()
 }
 
 /// A missing record reads as `None`.
@@ -45,7 +55,10 @@ pub async fn store_put_then_get(backend: &dyn Backend) {
     let store = open_store(backend).await;
     let version = ok(put(store.as_ref(), key("a"), b"body", Expect::Absent).await);
     assert_eq!(version, Some(1));
-    assert_eq!(body_of(store.as_ref(), &key("a")).await, Some((1, b"body".to_vec())));
+    assert_eq!(
+        body_of(store.as_ref(), &key("a")).await,
+        Some((1, b"body".to_vec()))
+    );
 }
 
 /// Each replacement raises the version by one.
@@ -64,21 +77,36 @@ pub async fn store_expect_absent_rejects_existing(backend: &dyn Backend) {
     let store = open_store(backend).await;
     ok(put(store.as_ref(), key("a"), b"first", Expect::Absent).await);
     let error = put(store.as_ref(), key("a"), b"second", Expect::Absent).await;
-    assert!(matches!(error, Err(StoreError::AlreadyExists { ref key }) if key.id == "a"), "{error:?}");
-    assert_eq!(body_of(store.as_ref(), &key("a")).await, Some((1, b"first".to_vec())));
+    assert!(
+        matches!(error, Err(StoreError::AlreadyExists { ref key }) if key.id == "a"),
+        "{error:?}"
+    );
+    assert_eq!(
+        body_of(store.as_ref(), &key("a")).await,
+        Some((1, b"first".to_vec()))
+    );
 }
 
 /// `Expect::Present` and `Expect::Version` on a missing record fail with `NotFound`.
 pub async fn store_expect_present_rejects_missing(backend: &dyn Backend) {
     let store = open_store(backend).await;
     let error = put(store.as_ref(), key("a"), b"x", Expect::Present).await;
-    assert!(matches!(error, Err(StoreError::NotFound { .. })), "{error:?}");
+    assert!(
+        matches!(error, Err(StoreError::NotFound { .. })),
+        "{error:?}"
+    );
     let error = put(store.as_ref(), key("a"), b"x", Expect::Version(1)).await;
-    assert!(matches!(error, Err(StoreError::NotFound { .. })), "{error:?}");
+    assert!(
+        matches!(error, Err(StoreError::NotFound { .. })),
+        "{error:?}"
+    );
     let mut batch = WriteBatch::new();
     batch.delete(key("a"), Expect::Present);
     let error = store.commit(batch).await;
-    assert!(matches!(error, Err(StoreError::NotFound { .. })), "{error:?}");
+    assert!(
+        matches!(error, Err(StoreError::NotFound { .. })),
+        "{error:?}"
+    );
     assert!(body_of(store.as_ref(), &key("a")).await.is_none());
 }
 
@@ -89,7 +117,9 @@ pub async fn store_expect_version_rejects_stale(backend: &dyn Backend) {
     ok(put(store.as_ref(), key("a"), b"2", Expect::Version(1)).await);
     let error = put(store.as_ref(), key("a"), b"stale", Expect::Version(1)).await;
     match error {
-        Err(StoreError::Conflict { expected, actual, .. }) => {
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => {
             assert_eq!(expected, 1);
             assert_eq!(actual, 2);
         }
@@ -97,8 +127,14 @@ pub async fn store_expect_version_rejects_stale(backend: &dyn Backend) {
     }
     let mut batch = WriteBatch::new();
     batch.delete(key("a"), Expect::Version(1));
-    assert!(matches!(store.commit(batch).await, Err(StoreError::Conflict { .. })));
-    assert_eq!(body_of(store.as_ref(), &key("a")).await, Some((2, b"2".to_vec())));
+    assert!(matches!(
+        store.commit(batch).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        body_of(store.as_ref(), &key("a")).await,
+        Some((2, b"2".to_vec()))
+    );
 }
 
 /// A batch whose last operation fails leaves no trace of its earlier operations.
@@ -109,9 +145,15 @@ pub async fn store_failed_batch_writes_nothing(backend: &dyn Backend) {
     batch.put(key("new"), b"n".to_vec(), Expect::Absent);
     batch.delete(key("existing"), Expect::Present);
     batch.put(key("other"), b"o".to_vec(), Expect::Version(7));
-    assert!(matches!(store.commit(batch).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.commit(batch).await,
+        Err(StoreError::NotFound { .. })
+    ));
     assert!(body_of(store.as_ref(), &key("new")).await.is_none());
-    assert_eq!(body_of(store.as_ref(), &key("existing")).await, Some((1, b"keep".to_vec())));
+    assert_eq!(
+        body_of(store.as_ref(), &key("existing")).await,
+        Some((1, b"keep".to_vec()))
+    );
     assert!(body_of(store.as_ref(), &key("other")).await.is_none());
 }
 
@@ -125,7 +167,10 @@ pub async fn store_batch_sees_own_writes(backend: &dyn Backend) {
     batch.put(key("a"), b"3".to_vec(), Expect::Absent);
     let receipt = ok(store.commit(batch).await);
     assert_eq!(receipt.versions, vec![Some(1), Some(2), None, Some(1)]);
-    assert_eq!(body_of(store.as_ref(), &key("a")).await, Some((1, b"3".to_vec())));
+    assert_eq!(
+        body_of(store.as_ref(), &key("a")).await,
+        Some((1, b"3".to_vec()))
+    );
 }
 
 /// Deleting a missing record without a requirement succeeds and changes nothing.
@@ -134,7 +179,12 @@ pub async fn store_delete_missing_with_any_is_ok(backend: &dyn Backend) {
     let mut batch = WriteBatch::new();
     batch.delete(key("missing"), Expect::Any);
     assert_eq!(ok(store.commit(batch).await).versions, vec![None]);
-    assert!(ok(store.scan(&ScanRange::all(tenant_namespace(1), THINGS)).await).is_empty());
+    assert!(
+        ok(store
+            .scan(&ScanRange::all(tenant_namespace(1), THINGS))
+            .await)
+        .is_empty()
+    );
 }
 
 const ORDERING_IDS: [&str; 9] = ["", "a", "a\0b", "a\0c", "ab", "b", "Z", "é", "\u{1F600}"];
@@ -142,7 +192,11 @@ const ORDERING_IDS: [&str; 9] = ["", "a", "a\0b", "a\0c", "ab", "b", "Z", "é", 
 async fn insert_all(store: &dyn Store, namespace: Namespace, kind: Kind, ids: &[&str]) {
     let mut batch = WriteBatch::new();
     for id in ids {
-        batch.put(RecordKey::new(namespace, kind, *id), id.as_bytes().to_vec(), Expect::Absent);
+        batch.put(
+            RecordKey::new(namespace, kind, *id),
+            id.as_bytes().to_vec(),
+            Expect::Absent,
+        );
     }
     ok(store.commit(batch).await);
 }
@@ -191,7 +245,10 @@ pub async fn store_scan_reverse(backend: &dyn Backend) {
     insert_all(store.as_ref(), namespace, THINGS, &["1", "2", "3", "4"]).await;
     let range = ScanRange::all(namespace, THINGS).reversed();
     assert_eq!(ids(store.as_ref(), &range).await, ["4", "3", "2", "1"]);
-    let range = ScanRange::all(namespace, THINGS).reversed().after("3").limit(1);
+    let range = ScanRange::all(namespace, THINGS)
+        .reversed()
+        .after("3")
+        .limit(1);
     assert_eq!(ids(store.as_ref(), &range).await, ["2"]);
 }
 
@@ -200,7 +257,13 @@ pub async fn store_namespaces_are_isolated(backend: &dyn Backend) {
     let store = open_store(backend).await;
     let namespaces = [tenant_namespace(1), tenant_namespace(2), Namespace::Global];
     for (index, namespace) in namespaces.iter().enumerate() {
-        ok(put(store.as_ref(), RecordKey::new(*namespace, THINGS, "same"), &[index as u8], Expect::Absent).await);
+        ok(put(
+            store.as_ref(),
+            RecordKey::new(*namespace, THINGS, "same"),
+            &[index as u8],
+            Expect::Absent,
+        )
+        .await);
     }
     for (index, namespace) in namespaces.iter().enumerate() {
         let range = ScanRange::all(*namespace, THINGS);
@@ -216,9 +279,19 @@ pub async fn store_kinds_are_isolated(backend: &dyn Backend) {
     let namespace = tenant_namespace(1);
     insert_all(store.as_ref(), namespace, THINGS, &["a"]).await;
     insert_all(store.as_ref(), namespace, THINGS_LONGER, &["b"]).await;
-    assert_eq!(ids(store.as_ref(), &ScanRange::all(namespace, THINGS)).await, ["a"]);
-    assert_eq!(ids(store.as_ref(), &ScanRange::all(namespace, THINGS_LONGER)).await, ["b"]);
-    assert!(body_of(store.as_ref(), &RecordKey::new(namespace, THINGS, "b")).await.is_none());
+    assert_eq!(
+        ids(store.as_ref(), &ScanRange::all(namespace, THINGS)).await,
+        ["a"]
+    );
+    assert_eq!(
+        ids(store.as_ref(), &ScanRange::all(namespace, THINGS_LONGER)).await,
+        ["b"]
+    );
+    assert!(
+        body_of(store.as_ref(), &RecordKey::new(namespace, THINGS, "b"))
+            .await
+            .is_none()
+    );
 }
 
 /// Every committed write is there after closing and reopening the store.
@@ -226,7 +299,13 @@ pub async fn store_reopen_keeps_writes(backend: &dyn Backend) {
     let store = open_store(backend).await;
     let namespace = tenant_namespace(1);
     insert_all(store.as_ref(), namespace, THINGS, &["a", "b", "c"]).await;
-    ok(put(store.as_ref(), RecordKey::new(namespace, THINGS, "b"), b"new", Expect::Version(1)).await);
+    ok(put(
+        store.as_ref(),
+        RecordKey::new(namespace, THINGS, "b"),
+        b"new",
+        Expect::Version(1),
+    )
+    .await);
     let mut batch = WriteBatch::new();
     batch.delete(RecordKey::new(namespace, THINGS, "c"), Expect::Present);
     ok(store.commit(batch).await);
@@ -234,10 +313,16 @@ pub async fn store_reopen_keeps_writes(backend: &dyn Backend) {
 
     let store = open_store(backend).await;
     let records = ok(store.scan(&ScanRange::all(namespace, THINGS)).await);
-    let summary: Vec<(String, u64, Vec<u8>)> = records.into_iter().map(|r| (r.id, r.version, r.body)).collect();
+    let summary: Vec<(String, u64, Vec<u8>)> = records
+        .into_iter()
+        .map(|r| (r.id, r.version, r.body))
+        .collect();
     assert_eq!(
         summary,
-        vec![("a".to_owned(), 1, b"a".to_vec()), ("b".to_owned(), 2, b"new".to_vec())]
+        vec![
+            ("a".to_owned(), 1, b"a".to_vec()),
+            ("b".to_owned(), 2, b"new".to_vec())
+        ]
     );
 }
 
@@ -277,6 +362,7 @@ pub async fn store_concurrent_increments_lose_nothing(backend: &dyn Backend) {
         ok(handle.await);
     }
     let record = ok(store.get(&key("counter")).await);
-    let value = record.map(|record| u64::from_be_bytes(record.body.as_slice().try_into().unwrap_or([0; 8])));
+    let value = record
+        .map(|record| u64::from_be_bytes(record.body.as_slice().try_into().unwrap_or([0; 8])));
     assert_eq!(value, Some(TASKS * INCREMENTS));
 }

@@ -184,7 +184,7 @@ impl TenantIam {
         let group_subject = SubjectId::Group(group);
 
         let mut missing = Vec::new();
-        for member in members {
+        for member in &unique(members) {
             if !self.subject_exists(member).await? {
                 missing.push(member.to_string());
             }

@@ -27,12 +27,14 @@ use crate::action::ActionCatalog;
 use crate::audit::{Actor, AuditEvent};
 use crate::clock::{Clock, OsRandom, RandomSource, SystemClock};
 use crate::error::IamError;
+use crate::index::{PolicyIndex, delta_from_batch, load_tenant};
 use crate::store::{
     CommitReceipt, Expect, Kind, Namespace, Record, RecordKey, ScanRange, Store, StoreError,
     WriteBatch,
 };
 use crate::tenant::Tenant;
 
+pub use policies::PolicyIndexStats;
 pub use tenants::TenantIam;
 
 /// The library facade. Cheap to clone; clones share the store and the write lock.
@@ -48,6 +50,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     writes: Mutex<()>,
+    index: PolicyIndex,
 }
 
 /// Configures an [`Iam`].
@@ -78,17 +81,32 @@ impl IamBuilder {
         self
     }
 
-    /// Builds the facade.
-    pub fn build(self) -> Iam {
-        Iam {
+    /// Builds the facade and loads the policy index of every tenant from the store.
+    ///
+    /// # Errors
+    ///
+    /// [`IamError::Store`] when the store fails, [`IamError::Corrupt`] for a record that
+    /// can't be decoded.
+    pub async fn open(self) -> Result<Iam, IamError> {
+        let index = PolicyIndex::default();
+        let global = Reader::new(self.store.as_ref(), Namespace::Global);
+        let tenants = global
+            .scan::<Tenant>(&ScanRange::all(Namespace::Global, Kind::TENANT))
+            .await?;
+        for (_, tenant, _) in tenants {
+            let loaded = load_tenant(self.store.as_ref(), &self.catalog, tenant.id).await?;
+            index.insert(tenant.id, loaded);
+        }
+        Ok(Iam {
             inner: Arc::new(Inner {
                 store: self.store,
                 catalog: Arc::new(self.catalog),
                 clock: self.clock,
                 random: self.random,
                 writes: Mutex::new(()),
+                index,
             }),
-        }
+        })
     }
 }
 
@@ -103,10 +121,14 @@ impl Iam {
         }
     }
 
-    /// Creates a facade over `store` with the built-in catalogue, the system clock and the
-    /// operating system's random source.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self::builder(store).build()
+    /// Opens a facade over `store` with the built-in catalogue, the system clock and the
+    /// operating system's random source, loading the policy index.
+    ///
+    /// # Errors
+    ///
+    /// As [`IamBuilder::open`].
+    pub async fn open(store: Arc<dyn Store>) -> Result<Self, IamError> {
+        Self::builder(store).open().await
     }
 
     /// Returns the action catalogue.
@@ -198,6 +220,41 @@ impl<'a> Reader<'a> {
             .into_iter()
             .map(|record| record.id)
             .collect())
+    }
+}
+
+/// How many records a filtered listing reads per store scan.
+const PAGE_SCAN_CHUNK: usize = 512;
+
+impl Reader<'_> {
+    /// Reads `range` in chunks and appends to `items` the records that `keep` accepts
+    /// until `items` holds `page_size`. Returns the store id of the last item taken when
+    /// the page filled up (the position to continue after), or `None` when the range ran
+    /// out first.
+    pub(crate) async fn fill_page<T: DeserializeOwned>(
+        &self,
+        mut range: ScanRange,
+        items: &mut Vec<T>,
+        page_size: usize,
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Result<Option<String>, IamError> {
+        range.limit = Some(PAGE_SCAN_CHUNK);
+        loop {
+            let chunk = self.scan::<T>(&range).await?;
+            let exhausted = chunk.len() < PAGE_SCAN_CHUNK;
+            for (id, value, _) in chunk {
+                if keep(&value) {
+                    items.push(value);
+                    if items.len() >= page_size {
+                        return Ok(Some(id));
+                    }
+                }
+                range.after = Some(id);
+            }
+            if exhausted {
+                return Ok(None);
+            }
+        }
     }
 }
 
@@ -337,10 +394,17 @@ pub(crate) async fn commit_with_audit(
         details: entry.details,
     };
     change.create(Kind::AUDIT, audit_store_id(id), &event)?;
-    store
+    let index_ops = delta_from_batch(tenant.id, &change.batch)?;
+    let receipt = store
         .commit(change.batch)
         .await
-        .map_err(store_conflict_to_domain)
+        .map_err(store_conflict_to_domain)?;
+    // Still under the write lock, so index updates happen in commit order, and before the
+    // write returns, so the caller's next check sees it.
+    iam.inner
+        .index
+        .apply(&iam.inner.catalog, tenant.id, index_ops);
+    Ok(receipt)
 }
 
 /// Turns a failed batch requirement into a domain error. The facade checks its rules

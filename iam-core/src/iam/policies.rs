@@ -1,8 +1,5 @@
 //! Policies and policy checks.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeSet, VecDeque};
-
 use serde_json::json;
 
 use super::{AuditEntry, TenantIam};
@@ -10,12 +7,9 @@ use crate::action::ActionName;
 use crate::error::{IamError, ValidationErrors};
 use crate::id::SubjectId;
 use crate::paging::{CursorPage, CursorRequest, encode_cursor};
-use crate::policy::{Decision, DenyReason, Grant, Policy, PolicyFilter};
+use crate::policy::{CheckRequest, Decision, EffectivePermission, Policy, PolicyFilter};
 use crate::scope::ResourceScope;
 use crate::store::{Kind, ScanRange};
-
-/// How many records a filtered policy listing reads per store scan.
-const POLICY_SCAN_CHUNK: usize = 512;
 
 impl TenantIam {
     /// Creates the policy (subject, action, scope). Creating an existing policy returns
@@ -106,8 +100,10 @@ impl TenantIam {
         }
     }
 
-    /// Returns a page of policies ordered by subject, scope, action, filtered exactly by
-    /// the given fields.
+    /// Returns a page of policies ordered by subject, scope, action. Filters match
+    /// exactly, except that `include_inherited` (with a subject) adds the policies of every
+    /// group that contains the subject, and `include_derived` (with a scope or action)
+    /// adds policies whose scope or action covers the given one.
     ///
     /// # Errors
     ///
@@ -118,41 +114,42 @@ impl TenantIam {
         request: &CursorRequest,
     ) -> Result<CursorPage<Policy>, IamError> {
         let page_size = request.page_size as usize;
-        let prefix = filter
-            .subject
-            .map(|subject| format!("{subject}\0"))
-            .unwrap_or_default();
-        let mut after = request.position()?;
-        let mut items = Vec::with_capacity(page_size.min(POLICY_SCAN_CHUNK));
-        let mut last_id;
+        let position = request.position()?;
+        let catalog = self.iam.catalog();
+        let keep = |policy: &Policy| {
+            let scope_matches = filter.scope.as_ref().is_none_or(|scope| {
+                &policy.scope == scope || (filter.include_derived && policy.scope.covers(scope))
+            });
+            let action_matches = filter.action.as_ref().is_none_or(|action| {
+                &policy.action == action
+                    || (filter.include_derived && catalog.covers(&policy.action, action))
+            });
+            scope_matches && action_matches
+        };
 
-        'scan: loop {
-            let mut range = ScanRange::prefix(self.namespace(), Kind::POLICY, prefix.clone())
-                .limit(POLICY_SCAN_CHUNK);
-            range.after = after.clone();
-            let chunk = self.reader().scan::<Policy>(&range).await?;
-            let exhausted = chunk.len() < POLICY_SCAN_CHUNK;
-            for (id, policy, _) in chunk {
-                after = Some(id.clone());
-                let matches = filter
-                    .scope
-                    .as_ref()
-                    .is_none_or(|scope| &policy.scope == scope)
-                    && filter
-                        .action
-                        .as_ref()
-                        .is_none_or(|action| &policy.action == action);
-                if !matches {
+        let mut items = Vec::new();
+        let mut next = None;
+        for prefix in self.policy_prefixes(filter) {
+            let after = match &position {
+                // Positions sort like store ids, so whole subjects before it are done.
+                Some(position)
+                    if !prefix.is_empty()
+                        && position.as_str() >= prefix.as_str()
+                        && !position.starts_with(prefix.as_str()) =>
+                {
                     continue;
                 }
-                items.push(policy);
-                last_id = Some(id);
-                if items.len() == page_size {
-                    break 'scan;
-                }
-            }
-            if exhausted {
-                last_id = None;
+                Some(position) if position.starts_with(prefix.as_str()) => Some(position.clone()),
+                Some(_) if !prefix.is_empty() => None,
+                position => position.clone(),
+            };
+            let mut range = ScanRange::prefix(self.namespace(), Kind::POLICY, prefix);
+            range.after = after;
+            next = self
+                .reader()
+                .fill_page(range, &mut items, page_size, keep)
+                .await?;
+            if next.is_some() {
                 break;
             }
         }
@@ -160,101 +157,95 @@ impl TenantIam {
         // A full page may be the last one; the next request then returns an empty page
         // with no cursor, which callers handle like any other last page.
         Ok(CursorPage {
-            next_cursor: last_id.map(|id| encode_cursor(&id)),
+            next_cursor: next.map(|id| encode_cursor(&id)),
             items,
         })
     }
 
-    /// Decides whether `subject` may perform `action` on `scope`.
+    /// Returns the store id prefixes a policy listing reads, in store order: one per
+    /// subject, or the empty prefix for all policies.
+    fn policy_prefixes(&self, filter: &PolicyFilter) -> Vec<String> {
+        let Some(subject) = filter.subject else {
+            return vec![String::new()];
+        };
+        let mut subjects = vec![subject];
+        if filter.include_inherited {
+            subjects.extend(
+                self.iam
+                    .inner
+                    .index
+                    .read(self.tenant.id, |index| index.closure(&subject))
+                    .unwrap_or_default(),
+            );
+        }
+        let mut prefixes: Vec<String> = subjects
+            .iter()
+            .map(|subject| format!("{subject}\0"))
+            .collect();
+        prefixes.sort();
+        prefixes
+    }
+
+    /// Returns every policy that applies to `subject`: its own, and those of every group
+    /// that contains it, each with the group it is inherited from (`None` when direct).
+    /// Ordered by subject, scope, action.
+    ///
+    /// # Errors
+    ///
+    /// [`IamError::NotFound`] when the tenant has no such subject.
+    pub async fn effective_permissions(
+        &self,
+        subject: &SubjectId,
+    ) -> Result<Vec<EffectivePermission>, IamError> {
+        let closure = self
+            .iam
+            .inner
+            .index
+            .read(self.tenant.id, |index| index.closure(subject))
+            .ok_or_else(|| IamError::not_found("subject", subject))?;
+        let mut holders = vec![*subject];
+        holders.extend(closure);
+        holders.sort_by_cached_key(ToString::to_string);
+
+        let mut permissions = Vec::new();
+        for holder in holders {
+            let range = ScanRange::prefix(self.namespace(), Kind::POLICY, format!("{holder}\0"));
+            for (_, policy, _) in self.reader().scan::<Policy>(&range).await? {
+                let inherited_from = (holder != *subject).then_some(holder);
+                permissions.push(EffectivePermission {
+                    policy,
+                    inherited_from,
+                });
+            }
+        }
+        Ok(permissions)
+    }
+
+    /// Decides each request with one consistent view of the index, in order.
+    pub fn check_batch(&self, requests: &[CheckRequest]) -> Vec<Decision> {
+        let catalog = self.iam.catalog();
+        self.iam.inner.index.read(self.tenant.id, |index| {
+            requests
+                .iter()
+                .map(|request| {
+                    index.check(catalog, &request.subject, &request.action, &request.scope)
+                })
+                .collect()
+        })
+    }
+
+    /// Decides whether `subject` may perform `action` on `scope`, from the in-memory
+    /// policy index: no store access, and every committed write is already visible.
     ///
     /// Unknown subjects, disabled users, invalid or unknown actions and invalid scopes are
     /// denied with that reason. When several policies apply, the one reached through the
     /// fewest memberships determines the answer, and among those the policy with the most
     /// specific scope, then the most specific action.
-    ///
-    /// # Errors
-    ///
-    /// [`IamError::Store`] when the store fails; every other outcome is a [`Decision`].
-    pub async fn check(
-        &self,
-        subject: &SubjectId,
-        action: &str,
-        scope: &str,
-    ) -> Result<Decision, IamError> {
-        match subject {
-            SubjectId::User(id) => match self.find_user(*id).await? {
-                None => {
-                    return Ok(Decision::Deny(DenyReason::UnknownSubject(
-                        subject.to_string(),
-                    )));
-                }
-                Some(user) if !user.active => {
-                    return Ok(Decision::Deny(DenyReason::DisabledUser(*id)));
-                }
-                Some(_) => {}
-            },
-            _ => {
-                if !self.subject_exists(subject).await? {
-                    return Ok(Decision::Deny(DenyReason::UnknownSubject(
-                        subject.to_string(),
-                    )));
-                }
-            }
-        }
-        let action = match ActionName::parse("action", action) {
-            Ok(action) => action,
-            Err(error) => return Ok(Decision::Deny(DenyReason::InvalidAction(error.to_string()))),
-        };
+    pub fn check(&self, subject: &SubjectId, action: &str, scope: &str) -> Decision {
         let catalog = self.iam.catalog();
-        if !catalog.contains(&action) {
-            return Ok(Decision::Deny(DenyReason::UnknownAction(action)));
-        }
-        let scope = match ResourceScope::parse("scope", scope) {
-            Ok(scope) => scope,
-            Err(error) => return Ok(Decision::Deny(DenyReason::InvalidScope(error.to_string()))),
-        };
-
-        // Breadth-first over the groups that contain the subject, so the first subject with
-        // an applicable policy is the one reached through the fewest memberships.
-        let mut seen = BTreeSet::from([*subject]);
-        let mut queue = VecDeque::from([vec![*subject]]);
-        while let Some(path) = queue.pop_front() {
-            let Some(current) = path.last().copied() else {
-                continue;
-            };
-            let range = ScanRange::prefix(self.namespace(), Kind::POLICY, format!("{current}\0"));
-            let policies = self.reader().scan::<Policy>(&range).await?;
-            let best = policies
-                .into_iter()
-                .map(|(_, policy, _)| policy)
-                .filter(|policy| {
-                    policy.scope.covers(&scope) && catalog.covers(&policy.action, &action)
-                })
-                .max_by_key(|policy| {
-                    let action_distance = catalog
-                        .ancestors(&action)
-                        .iter()
-                        .position(|ancestor| ancestor == &policy.action)
-                        .map_or(0, |index| index + 1);
-                    (policy.scope.depth(), Reverse(action_distance))
-                });
-            if let Some(policy) = best {
-                return Ok(Decision::Allow(Grant {
-                    subject: policy.subject,
-                    action: policy.action,
-                    scope: policy.scope,
-                    path,
-                }));
-            }
-            for group in self.direct_groups(&current).await? {
-                if seen.insert(group) {
-                    let mut next = path.clone();
-                    next.push(group);
-                    queue.push_back(next);
-                }
-            }
-        }
-        Ok(Decision::Deny(DenyReason::NoMatchingPolicy))
+        self.iam.inner.index.read(self.tenant.id, |index| {
+            index.check(catalog, subject, action, scope)
+        })
     }
 }
 
@@ -264,4 +255,30 @@ fn policy_details(policy: &Policy) -> serde_json::Value {
         "action": policy.action,
         "scope": policy.scope,
     })
+}
+
+/// Counts of a tenant's policy index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyIndexStats {
+    /// Policies whose action is in the catalogue, and which can grant.
+    pub indexed_policies: usize,
+    /// Stored policies whose action is no longer in the catalogue: they grant nothing
+    /// until the action is defined again.
+    pub orphaned_policies: usize,
+}
+
+impl TenantIam {
+    /// Returns the counts of the tenant's policy index, including the stored policies
+    /// whose action is no longer in the catalogue.
+    pub fn policy_index_stats(&self) -> PolicyIndexStats {
+        let (indexed_policies, orphaned_policies) = self
+            .iam
+            .inner
+            .index
+            .read(self.tenant.id, |index| index.policy_counts());
+        PolicyIndexStats {
+            indexed_policies,
+            orphaned_policies,
+        }
+    }
 }

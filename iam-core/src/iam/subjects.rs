@@ -87,7 +87,14 @@ impl TenantIam {
                 });
             }
         }
-        subjects.retain(|subject| request.matches(subject_search_fields(subject)));
+        subjects.retain(|subject| {
+            let id = subject.id().to_string();
+            request.matches(
+                subject_search_fields(subject)
+                    .into_iter()
+                    .chain([id.as_str()]),
+            )
+        });
         subjects
             .sort_by_cached_key(|subject| (fold(subject.display_name()), subject.id().to_string()));
         Ok(request.paginate(subjects))
