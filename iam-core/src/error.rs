@@ -70,6 +70,9 @@ pub enum IamError {
     /// Secret hashing failed.
     #[error("secret hashing failed: {0}")]
     Hashing(String),
+    /// Encrypting or decrypting a stored secret failed.
+    #[error("secret encryption failed: {0}")]
+    Encryption(String),
     /// The random source failed.
     #[error("random source failed: {0}")]
     Random(String),

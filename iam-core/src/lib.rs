@@ -31,10 +31,12 @@
 pub mod action;
 pub mod audit;
 pub mod casefold;
+pub mod cipher;
 pub mod client;
 pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod credential;
 pub mod error;
 pub mod group;
 mod iam;
@@ -49,6 +51,7 @@ pub mod secret;
 pub mod store;
 pub mod subject;
 pub mod tenant;
+pub mod token;
 pub mod user;
 mod validate;
 

@@ -51,6 +51,28 @@ struct Inner {
     random: Arc<dyn RandomSource>,
     writes: Mutex<()>,
     index: PolicyIndex,
+    settings: Settings,
+}
+
+/// Settings of the facade that are not services.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The prefix of domain verification tokens.
+    pub domain_token_prefix: String,
+    /// The key that encrypts SSO client secrets at rest, if configured.
+    pub secret_key: Option<crate::cipher::SecretKey>,
+    /// How long an invitation stays valid.
+    pub invitation_lifetime: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            domain_token_prefix: "iam-verify-".to_owned(),
+            secret_key: None,
+            invitation_lifetime: chrono::Duration::days(7),
+        }
+    }
 }
 
 /// Configures an [`Iam`].
@@ -60,6 +82,7 @@ pub struct IamBuilder {
     catalog: ActionCatalog,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
+    settings: Settings,
 }
 
 impl IamBuilder {
@@ -78,6 +101,25 @@ impl IamBuilder {
     /// Sets the random source (default: the operating system's).
     pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
         self.random = random;
+        self
+    }
+
+    /// Sets the prefix of domain verification tokens (default `iam-verify-`).
+    pub fn domain_token_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.settings.domain_token_prefix = prefix.into();
+        self
+    }
+
+    /// Sets the key that encrypts SSO client secrets at rest. Without it, providers can
+    /// be stored only without a client secret.
+    pub fn secret_key(mut self, key: crate::cipher::SecretKey) -> Self {
+        self.settings.secret_key = Some(key);
+        self
+    }
+
+    /// Sets how long an invitation stays valid (default 7 days).
+    pub fn invitation_lifetime(mut self, lifetime: chrono::Duration) -> Self {
+        self.settings.invitation_lifetime = lifetime;
         self
     }
 
@@ -105,6 +147,7 @@ impl IamBuilder {
                 random: self.random,
                 writes: Mutex::new(()),
                 index,
+                settings: self.settings,
             }),
         })
     }
@@ -118,6 +161,7 @@ impl Iam {
             catalog: ActionCatalog::built_in(),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            settings: Settings::default(),
         }
     }
 

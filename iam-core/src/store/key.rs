@@ -81,6 +81,27 @@ impl Kind {
     pub const SEQUENCE: Kind = Kind("sequence");
     /// Audit events, by zero-padded sequence number.
     pub const AUDIT: Kind = Kind("audit");
+    /// Registered domains, by normalised domain name.
+    pub const DOMAIN: Kind = Kind("domain");
+    /// Which tenant confirmed a domain, by normalised domain name (global namespace).
+    pub const DOMAIN_CONFIRMED: Kind = Kind("domain_confirmed");
+    /// SSO identity providers, by zero-padded provider id.
+    pub const SSO_PROVIDER: Kind = Kind("sso_provider");
+    /// Unique SSO provider schemes, by folded scheme.
+    pub const SSO_SCHEME: Kind = Kind("sso_scheme");
+    /// SCIM tokens, by token id.
+    pub const SCIM_TOKEN: Kind = Kind("scim_token");
+    /// SCIM tokens by the hex SHA-256 digest of the token.
+    pub const SCIM_TOKEN_DIGEST: Kind = Kind("scim_token_digest");
+    /// Which SCIM tokens name a provider scheme, by `<folded scheme>\0<token id>`.
+    pub const SCIM_TOKEN_BY_SCHEME: Kind = Kind("scim_token_by_scheme");
+    /// Invitations, by invitation id.
+    pub const INVITATION: Kind = Kind("invitation");
+    /// Pending invitations by the hex SHA-256 digest of their token (global namespace,
+    /// because the invitee presents the token without naming a tenant).
+    pub const INVITATION_DIGEST: Kind = Kind("invitation_digest");
+    /// User claims, by `<user id>/<zero-padded claim id>`.
+    pub const USER_CLAIM: Kind = Kind("user_claim");
 
     /// Creates a kind with a custom name, for backend tests and extensions. Names are
     /// 1 to 64 bytes of `[a-z0-9_]`; the conformance suite relies on nothing else.
