@@ -165,7 +165,7 @@ impl ClientInput {
 /// Checks a redirect URI: absolute, no fragment, and `https`, or `http` on a loopback
 /// host (`localhost`, `127.0.0.0/8`, `[::1]`) for native and development clients
 /// (RFC 8252, section 7.3).
-fn validate_redirect_uri(uri: &str) -> Result<(), String> {
+pub(crate) fn validate_redirect_uri(uri: &str) -> Result<(), String> {
     let parsed =
         url::Url::parse(uri).map_err(|error| format!("`{uri}` is not an absolute URI: {error}"))?;
     if parsed.fragment().is_some() {

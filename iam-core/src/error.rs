@@ -70,6 +70,9 @@ pub enum IamError {
     /// Secret hashing failed.
     #[error("secret hashing failed: {0}")]
     Hashing(String),
+    /// A DNS lookup failed.
+    #[error(transparent)]
+    Dns(crate::domain::ResolveError),
     /// Encrypting or decrypting a stored secret failed.
     #[error("secret encryption failed: {0}")]
     Encryption(String),

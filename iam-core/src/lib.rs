@@ -31,16 +31,19 @@
 pub mod action;
 pub mod audit;
 pub mod casefold;
+pub mod claim;
 pub mod cipher;
 pub mod client;
 pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod credential;
+pub mod domain;
 pub mod error;
 pub mod group;
 mod iam;
 pub mod id;
+pub mod invitation;
 mod index;
 pub mod oauth_scope;
 pub mod paging;

@@ -27,6 +27,7 @@ mod support;
 
 mod audit_cases;
 mod client_cases;
+mod domain_invitation_cases;
 mod group_cases;
 mod policy_cases;
 mod role_scope_cases;
@@ -58,6 +59,7 @@ pub trait Backend: Send + Sync {
 pub mod cases {
     pub use super::audit_cases::*;
     pub use super::client_cases::*;
+    pub use super::domain_invitation_cases::*;
     pub use super::group_cases::*;
     pub use super::policy_cases::*;
     pub use super::role_scope_cases::*;

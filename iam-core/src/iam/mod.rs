@@ -8,8 +8,11 @@
 //! same store fails with a conflict instead of overwriting.
 
 mod audit;
+mod claims;
 mod clients;
+mod domains;
 mod groups;
+mod invitations;
 mod policies;
 mod roles;
 mod scopes;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{AuditEntry, TenantIam};
+use super::{AuditEntry, Change, TenantIam};
 use crate::casefold::fold;
 use crate::error::IamError;
 use crate::id::{SubjectId, UserId};
@@ -21,14 +21,20 @@ impl TenantIam {
     ///   tenant (after NFC normalisation and case folding).
     pub async fn create_user(&self, input: NewUser) -> Result<User, IamError> {
         input.validate()?;
-        let user_name = input
-            .user_name
-            .clone()
-            .unwrap_or_else(|| input.email.clone());
+        let _guard = self.iam.lock_writes().await;
+        let mut change = self.change();
+        let user = self.prepare_user(&mut change, input).await?;
+        let entry = user_created_entry(&user);
+        self.commit(change, entry).await?;
+        Ok(user)
+    }
+
+    /// Checks uniqueness and adds the records of a new user to `change`. The caller has
+    /// validated `input` and holds the write lock.
+    pub(super) async fn prepare_user(&self, change: &mut Change, input: NewUser) -> Result<User, IamError> {
+        let user_name = input.user_name.clone().unwrap_or_else(|| input.email.clone());
         let folded_email = fold(&input.email);
         let folded_name = fold(&user_name);
-
-        let _guard = self.iam.lock_writes().await;
         let reader = self.reader();
         if reader.exists(Kind::USER_EMAIL, &folded_email).await? {
             return Err(IamError::AlreadyExists {
@@ -45,7 +51,7 @@ impl TenantIam {
             });
         }
 
-        let mut user = User {
+        let user = User {
             id: UserId::from_uuid(self.new_uuid()?),
             user_name,
             email: input.email,
@@ -57,18 +63,10 @@ impl TenantIam {
             version: 1,
             password_hash: input.password_hash,
         };
-        let mut change = self.change();
         let id = user.id.to_string();
         change.create(Kind::USER, &id, &user)?;
         change.create(Kind::USER_EMAIL, folded_email, &user.id)?;
         change.create(Kind::USER_NAME, folded_name, &user.id)?;
-        let entry = AuditEntry::new(
-            "user.create",
-            SubjectId::User(user.id),
-            json!({ "userName": user.user_name, "email": user.email, "hasPassword": user.has_password() }),
-        );
-        let receipt = self.commit(change, entry).await?;
-        user.version = receipt.versions.first().copied().flatten().unwrap_or(1);
         Ok(user)
     }
 
@@ -185,9 +183,14 @@ impl TenantIam {
         change.delete_version(Kind::USER, id.to_string(), user.version);
         change.delete(Kind::USER_EMAIL, fold(&user.email));
         change.delete(Kind::USER_NAME, fold(&user.user_name));
-        let removed = self
+        let mut removed = self
             .delete_subject_references(&mut change, &subject)
             .await?;
+        let claims = self.reader().ids(Kind::USER_CLAIM, &format!("{id}/")).await?;
+        for claim in &claims {
+            change.delete(Kind::USER_CLAIM, claim.clone());
+        }
+        removed["claims"] = json!(claims.len());
         let entry = AuditEntry::new(
             "user.delete",
             subject,
@@ -229,6 +232,15 @@ impl TenantIam {
             })
             .collect())
     }
+}
+
+/// Returns the audit entry of a user's creation; it never contains the password hash.
+pub(super) fn user_created_entry(user: &User) -> AuditEntry {
+    AuditEntry::new(
+        "user.create",
+        SubjectId::User(user.id),
+        json!({ "userName": user.user_name, "email": user.email, "hasPassword": user.has_password() }),
+    )
 }
 
 /// Fails with [`IamError::VersionMismatch`] when `expected` is given and differs from
