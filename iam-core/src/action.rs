@@ -197,10 +197,8 @@ impl ActionCatalog {
     /// lowercase: `Ok(None)` for a valid name that is not in the catalogue.
     pub(crate) fn resolve(&self, text: &str) -> Result<Option<u32>, IamError> {
         let is_lower = !text.bytes().any(|byte| byte.is_ascii_uppercase());
-        if is_lower {
-            if let Some(number) = self.numbers.get(text) {
-                return Ok(Some(*number));
-            }
+        if is_lower && let Some(number) = self.numbers.get(text) {
+            return Ok(Some(*number));
         }
         let name = ActionName::parse("action", text)?;
         Ok(self.numbers.get(name.as_str()).copied())

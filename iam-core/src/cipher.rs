@@ -65,12 +65,23 @@ impl fmt::Debug for Sealed {
 ///
 /// [`IamError::Random`] when no nonce could be drawn, [`IamError::Encryption`] when the
 /// cipher fails.
-pub fn seal(key: &SecretKey, random: &dyn RandomSource, context: &[u8], plaintext: &[u8]) -> Result<Sealed, IamError> {
+pub fn seal(
+    key: &SecretKey,
+    random: &dyn RandomSource,
+    context: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed, IamError> {
     let mut nonce = [0u8; 24];
     random.fill(&mut nonce)?;
     let cipher = XChaCha20Poly1305::new((&key.0).into());
     let ciphertext = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: context })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: context,
+            },
+        )
         .map_err(|_| IamError::Encryption("encryption failed".to_owned()))?;
     let mut sealed = nonce.to_vec();
     sealed.extend(ciphertext);
@@ -93,8 +104,16 @@ pub fn open(key: &SecretKey, context: &[u8], sealed: &Sealed) -> Result<Vec<u8>,
     let (nonce, ciphertext) = bytes.split_at(24);
     let cipher = XChaCha20Poly1305::new((&key.0).into());
     cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context })
-        .map_err(|_| IamError::Encryption("sealed value does not decrypt with the configured key".to_owned()))
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: context,
+            },
+        )
+        .map_err(|_| {
+            IamError::Encryption("sealed value does not decrypt with the configured key".to_owned())
+        })
 }
 
 #[cfg(test)]
@@ -109,7 +128,8 @@ mod tests {
     #[test]
     fn seal_then_open() {
         let key = key();
-        let sealed = seal(&key, &OsRandom, b"ctx", b"my-client-secret").unwrap_or_else(|error| panic!("{error}"));
+        let sealed = seal(&key, &OsRandom, b"ctx", b"my-client-secret")
+            .unwrap_or_else(|error| panic!("{error}"));
         assert!(!format!("{sealed:?}").contains("my-client-secret"));
         let opened = open(&key, b"ctx", &sealed).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(opened, b"my-client-secret");
@@ -118,7 +138,8 @@ mod tests {
     #[test]
     fn other_context_or_key_fails() {
         let key = key();
-        let sealed = seal(&key, &OsRandom, b"ctx", b"secret").unwrap_or_else(|error| panic!("{error}"));
+        let sealed =
+            seal(&key, &OsRandom, b"ctx", b"secret").unwrap_or_else(|error| panic!("{error}"));
         assert!(open(&key, b"other", &sealed).is_err());
         assert!(open(&self::key(), b"ctx", &sealed).is_err());
     }

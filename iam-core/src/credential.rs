@@ -63,8 +63,10 @@ mod tests {
 
     #[test]
     fn generated_credentials_differ_and_hide() {
-        let first = GeneratedCredential::generate("iam_scim_", &OsRandom).unwrap_or_else(|error| panic!("{error}"));
-        let second = GeneratedCredential::generate("iam_scim_", &OsRandom).unwrap_or_else(|error| panic!("{error}"));
+        let first = GeneratedCredential::generate("iam_scim_", &OsRandom)
+            .unwrap_or_else(|error| panic!("{error}"));
+        let second = GeneratedCredential::generate("iam_scim_", &OsRandom)
+            .unwrap_or_else(|error| panic!("{error}"));
         assert_ne!(first.expose_secret(), second.expose_secret());
         assert!(first.expose_secret().starts_with("iam_scim_"));
         assert_eq!(first.expose_secret().len(), "iam_scim_".len() + 43);

@@ -103,7 +103,9 @@ pub fn normalize_domain(field: &str, text: &str) -> Result<String, IamError> {
     }
     let bracketless = trimmed.trim_start_matches('[').trim_end_matches(']');
     if bracketless.parse::<IpAddr>().is_ok() {
-        return Err(invalid(format!("`{text}` is an IP address; register a domain name")));
+        return Err(invalid(format!(
+            "`{text}` is an IP address; register a domain name"
+        )));
     }
     let ascii = idna::domain_to_ascii_strict(trimmed)
         .map_err(|_| invalid(format!("`{text}` is not a valid domain name")))?;
@@ -117,10 +119,17 @@ pub fn normalize_domain(field: &str, text: &str) -> Result<String, IamError> {
             "`{text}` is a single label; register a full domain name such as `example.com`"
         )));
     }
-    if ascii.split('.').any(|label| label.is_empty() || label.len() > 63) {
+    if ascii
+        .split('.')
+        .any(|label| label.is_empty() || label.len() > 63)
+    {
         return Err(invalid(format!("`{text}` has an empty or over-long label")));
     }
-    if ascii.rsplit('.').next().is_some_and(|top| top.chars().all(|c| c.is_ascii_digit())) {
+    if ascii
+        .rsplit('.')
+        .next()
+        .is_some_and(|top| top.chars().all(|c| c.is_ascii_digit()))
+    {
         return Err(invalid(format!("`{text}` has a numeric top-level label")));
     }
     Ok(ascii)
@@ -142,21 +151,43 @@ mod tests {
 
     #[test]
     fn normalizes_case_idna_and_trailing_dot() {
-        assert_eq!(normalized("Example.COM.").ok().as_deref(), Some("example.com"));
-        assert_eq!(normalized("bücher.example").ok().as_deref(), Some("xn--bcher-kva.example"));
+        assert_eq!(
+            normalized("Example.COM.").ok().as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            normalized("bücher.example").ok().as_deref(),
+            Some("xn--bcher-kva.example")
+        );
     }
 
     #[test]
     fn rejects_invalid_domains() {
-        let long = format!("{}.com", ["a".repeat(63); 4].join("."));
-        for bad in ["", ".", "localhost", "127.0.0.1", "[::1]", "::1", "a..b", "-a.com", "a b.com", "a_b.com", "1.2.3.4", long.as_str()] {
+        let long = format!("{}.com", vec!["a".repeat(63); 4].join("."));
+        for bad in [
+            "",
+            ".",
+            "localhost",
+            "127.0.0.1",
+            "[::1]",
+            "::1",
+            "a..b",
+            "-a.com",
+            "a b.com",
+            "a_b.com",
+            "1.2.3.4",
+            long.as_str(),
+        ] {
             assert!(normalized(bad).is_err(), "`{bad}` must be rejected");
         }
     }
 
     #[test]
     fn email_domain_is_normalized() {
-        assert_eq!(email_domain("Jane@Example.COM").as_deref(), Some("example.com"));
+        assert_eq!(
+            email_domain("Jane@Example.COM").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(email_domain("no-at-sign"), None);
     }
 }

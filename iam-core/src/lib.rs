@@ -31,8 +31,8 @@
 pub mod action;
 pub mod audit;
 pub mod casefold;
-pub mod claim;
 pub mod cipher;
+pub mod claim;
 pub mod client;
 pub mod clock;
 #[cfg(feature = "conformance")]
@@ -43,14 +43,16 @@ pub mod error;
 pub mod group;
 mod iam;
 pub mod id;
-pub mod invitation;
 mod index;
+pub mod invitation;
 pub mod oauth_scope;
 pub mod paging;
 pub mod policy;
 pub mod role;
+pub mod scim;
 pub mod scope;
 pub mod secret;
+pub mod sso;
 pub mod store;
 pub mod subject;
 pub mod tenant;

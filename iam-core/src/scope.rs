@@ -211,16 +211,17 @@ pub(crate) fn covering_ends(
 /// Splits an absolute URI into its canonical origin and the rest; a relative scope has an
 /// empty origin.
 fn split_origin(text: &str) -> Result<(String, &str), String> {
-    let lower_head = text
-        .get(..text.len().min(8))
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let (scheme, default_port, rest) = if lower_head.starts_with("https://") {
-        ("https", "443", &text[8..])
-    } else if lower_head.starts_with("http://") {
-        ("http", "80", &text[7..])
-    } else if text.starts_with('/') {
+    if text.starts_with('/') {
         return Ok((String::new(), text));
+    }
+    let has_prefix = |prefix: &str| {
+        text.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    let (scheme, default_port, rest) = if has_prefix("https://") {
+        ("https", "443", &text[8..])
+    } else if has_prefix("http://") {
+        ("http", "80", &text[7..])
     } else {
         return Err(format!(
             "scope `{text}` must be a path starting with `/` or an absolute http or https URI"

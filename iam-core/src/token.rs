@@ -108,7 +108,11 @@ impl AccessTokenClaims {
     /// # Errors
     ///
     /// The first [`TokenRejection`] that applies.
-    pub fn validate(&self, expected_issuer: &str, now: DateTime<Utc>) -> Result<(), TokenRejection> {
+    pub fn validate(
+        &self,
+        expected_issuer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), TokenRejection> {
         let now = now.timestamp();
         if now >= self.exp {
             return Err(TokenRejection::Expired);
@@ -157,7 +161,10 @@ pub fn issuer_url(public_base_url: &str, tenant_name: &str) -> String {
 /// # Errors
 ///
 /// [`ScopeRejection`] naming the first requested scope that the client is not allowed.
-pub fn grant_scopes(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, ScopeRejection> {
+pub fn grant_scopes(
+    requested: Option<&str>,
+    allowed: &[String],
+) -> Result<Vec<String>, ScopeRejection> {
     let Some(requested) = requested else {
         return Ok(allowed.to_vec());
     };
@@ -211,8 +218,14 @@ mod tests {
 
     #[test]
     fn issuer_drops_trailing_slash() {
-        assert_eq!(issuer_url("http://127.0.0.1:8080/", "acme"), "http://127.0.0.1:8080/acme");
-        assert_eq!(issuer_url("https://iam.example.com", "acme"), "https://iam.example.com/acme");
+        assert_eq!(
+            issuer_url("http://127.0.0.1:8080/", "acme"),
+            "http://127.0.0.1:8080/acme"
+        );
+        assert_eq!(
+            issuer_url("https://iam.example.com", "acme"),
+            "https://iam.example.com/acme"
+        );
     }
 
     #[test]
@@ -232,9 +245,15 @@ mod tests {
         let issuer = "http://127.0.0.1:8080/acme";
         assert_eq!(claims.validate(issuer, now), Ok(()));
         let at_expiry = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
-        assert_eq!(claims.validate(issuer, at_expiry), Err(TokenRejection::Expired));
+        assert_eq!(
+            claims.validate(issuer, at_expiry),
+            Err(TokenRejection::Expired)
+        );
         let before = DateTime::from_timestamp(claims.nbf - 1, 0).unwrap_or(now);
-        assert_eq!(claims.validate(issuer, before), Err(TokenRejection::NotYetValid));
+        assert_eq!(
+            claims.validate(issuer, before),
+            Err(TokenRejection::NotYetValid)
+        );
     }
 
     #[test]
@@ -256,7 +275,9 @@ mod tests {
         );
         assert_eq!(
             grant_scopes(Some("openid email"), &allowed),
-            Err(ScopeRejection { scope: "email".to_owned() })
+            Err(ScopeRejection {
+                scope: "email".to_owned()
+            })
         );
     }
 }

@@ -107,7 +107,7 @@ async fn write(
                 let update = UserUpdate {
                     full_name: format!("name {step}"),
                     phone_number: None,
-                    active: step % 2 == 0,
+                    active: step.is_multiple_of(2),
                 };
                 tenant
                     .update_user(user, update, Some(current.version))
@@ -119,12 +119,11 @@ async fn write(
                 if let Some(SubjectId::Group(group)) = groups.pop() {
                     tenant.delete_group(group).await?;
                 }
-            } else if users.len() > 2 {
-                if let Some(SubjectId::User(user)) = users.first().copied() {
+            } else if users.len() > 2
+                && let Some(SubjectId::User(user)) = users.first().copied() {
                     users.remove(0);
                     tenant.delete_user(user).await?;
                 }
-            }
         }
     }
     Ok(())

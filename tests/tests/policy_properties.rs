@@ -203,11 +203,10 @@ fn reference(
     action: &str,
     scope: &str,
 ) -> bool {
-    if let Some(index) = built.users.iter().position(|user| *user == subject) {
-        if world.disabled[index] {
+    if let Some(index) = built.users.iter().position(|user| *user == subject)
+        && world.disabled[index] {
             return false;
         }
-    }
     let Ok(action) = ActionName::parse("action", action) else {
         return false;
     };

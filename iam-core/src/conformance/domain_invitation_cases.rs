@@ -23,8 +23,14 @@ struct FixedResolver {
 
 impl FixedResolver {
     fn publish(&self, name: &str, value: &str) {
-        let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        records.entry(name.to_owned()).or_default().push(value.to_owned());
+        let mut records = self
+            .records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        records
+            .entry(name.to_owned())
+            .or_default()
+            .push(value.to_owned());
     }
 }
 
@@ -37,7 +43,10 @@ impl TxtResolver for FixedResolver {
                 reason: "timed out".to_owned(),
             });
         }
-        let records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let records = self
+            .records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(records.get(name).cloned().unwrap_or_default())
     }
 }
@@ -50,7 +59,10 @@ fn validation_fields<T: std::fmt::Debug>(result: Result<T, IamError>) -> Vec<Str
 }
 
 fn password_hash() -> SecretHash {
-    ok(hash_secret(b"correct horse battery staple", &crate::clock::OsRandom))
+    ok(hash_secret(
+        b"correct horse battery staple",
+        &crate::clock::OsRandom,
+    ))
 }
 
 fn acceptance(hash: SecretHash) -> InvitationAcceptance {
@@ -78,7 +90,11 @@ pub async fn domain_register_is_idempotent(backend: &dyn Backend) {
 pub async fn domain_invalid_names_rejected(backend: &dyn Backend) {
     let (_iam, tenant) = open_tenant(backend, "acme").await;
     for bad in ["", "localhost", "10.0.0.1", "[::1]", "a..b", "exa mple.com"] {
-        assert_eq!(validation_fields(tenant.register_domain(bad).await), ["domain"], "`{bad}`");
+        assert_eq!(
+            validation_fields(tenant.register_domain(bad).await),
+            ["domain"],
+            "`{bad}`"
+        );
     }
 }
 
@@ -87,7 +103,10 @@ pub async fn domain_verify_needs_matching_record(backend: &dyn Backend) {
     let (_iam, tenant) = open_tenant(backend, "acme").await;
     let resolver = FixedResolver::default();
     let (domain, _) = ok(tenant.register_domain("example.com").await);
-    assert_eq!(ok(tenant.domain_status("example.com").await), DomainState::Pending);
+    assert_eq!(
+        ok(tenant.domain_status("example.com").await),
+        DomainState::Pending
+    );
 
     let checked = ok(tenant.verify_domain("example.com", &resolver).await);
     assert_eq!(checked.status, DomainStatus::Pending);
@@ -99,17 +118,28 @@ pub async fn domain_verify_needs_matching_record(backend: &dyn Backend) {
     let checked = ok(tenant.verify_domain("example.com", &resolver).await);
     assert_eq!(checked.status, DomainStatus::Confirmed);
     assert!(checked.verified_at.is_some());
-    assert_eq!(ok(tenant.domain_status("EXAMPLE.com").await), DomainState::Confirmed);
-    assert_eq!(ok(tenant.domain_status("other.example").await), DomainState::NotRegistered);
+    assert_eq!(
+        ok(tenant.domain_status("EXAMPLE.com").await),
+        DomainState::Confirmed
+    );
+    assert_eq!(
+        ok(tenant.domain_status("other.example").await),
+        DomainState::NotRegistered
+    );
 }
 
 /// A failed lookup is reported and leaves the domain pending.
 pub async fn domain_lookup_failure_keeps_pending(backend: &dyn Backend) {
     let (_iam, tenant) = open_tenant(backend, "acme").await;
     ok(tenant.register_domain("fail.example.com").await);
-    let result = tenant.verify_domain("fail.example.com", &FixedResolver::default()).await;
+    let result = tenant
+        .verify_domain("fail.example.com", &FixedResolver::default())
+        .await;
     assert!(matches!(result, Err(IamError::Dns(_))), "{result:?}");
-    assert_eq!(ok(tenant.domain_status("fail.example.com").await), DomainState::Pending);
+    assert_eq!(
+        ok(tenant.domain_status("fail.example.com").await),
+        DomainState::Pending
+    );
 }
 
 /// A domain confirmed by one tenant can't be registered or confirmed by another until the
@@ -134,7 +164,10 @@ pub async fn domain_confirmed_elsewhere_conflicts(backend: &dyn Backend) {
     ok(first.unregister_domain("example.com").await);
     let (fresh, _) = ok(second.register_domain("example.com").await);
     resolver.publish("example.com", &fresh.verification_token);
-    assert_eq!(ok(second.verify_domain("example.com", &resolver).await).status, DomainStatus::Confirmed);
+    assert_eq!(
+        ok(second.verify_domain("example.com", &resolver).await).status,
+        DomainStatus::Confirmed
+    );
 }
 
 /// Direct user creation needs the e-mail's domain to be confirmed for the tenant.
@@ -145,9 +178,15 @@ pub async fn domain_direct_creation_needs_confirmation(backend: &dyn Backend) {
         email: "jane@example.com".to_owned(),
         ..NewUser::default()
     };
-    assert_eq!(validation_fields(tenant.create_user_for_confirmed_domain(input()).await), ["email"]);
+    assert_eq!(
+        validation_fields(tenant.create_user_for_confirmed_domain(input()).await),
+        ["email"]
+    );
     let (domain, _) = ok(tenant.register_domain("example.com").await);
-    assert_eq!(validation_fields(tenant.create_user_for_confirmed_domain(input()).await), ["email"]);
+    assert_eq!(
+        validation_fields(tenant.create_user_for_confirmed_domain(input()).await),
+        ["email"]
+    );
     resolver.publish("example.com", &domain.verification_token);
     ok(tenant.verify_domain("example.com", &resolver).await);
     let user = ok(tenant.create_user_for_confirmed_domain(input()).await);
@@ -158,7 +197,10 @@ pub async fn domain_direct_creation_needs_confirmation(backend: &dyn Backend) {
         email: "john@example.com".to_owned(),
         ..NewUser::default()
     };
-    assert_eq!(validation_fields(tenant.create_user_for_confirmed_domain(next).await), ["email"]);
+    assert_eq!(
+        validation_fields(tenant.create_user_for_confirmed_domain(next).await),
+        ["email"]
+    );
 }
 
 /// The periodic re-check confirms every pending domain whose record appeared.
@@ -176,8 +218,14 @@ pub async fn domain_recheck_confirms_pending(backend: &dyn Backend) {
     let (confirmed, failures) = ok(iam.recheck_pending_domains(&resolver).await);
     assert_eq!(confirmed, 2);
     assert_eq!(failures.len(), 1);
-    assert_eq!(ok(first.domain_status("b.example").await), DomainState::Pending);
-    assert_eq!(ok(second.domain_status("c.example").await), DomainState::Confirmed);
+    assert_eq!(
+        ok(first.domain_status("b.example").await),
+        DomainState::Pending
+    );
+    assert_eq!(
+        ok(second.domain_status("c.example").await),
+        DomainState::Confirmed
+    );
 }
 
 /// Domains list in name order, filtered by substring.
@@ -186,7 +234,10 @@ pub async fn domain_list_orders_and_filters(backend: &dyn Backend) {
     for name in ["zeta.example", "alpha.example", "mid.test"] {
         ok(tenant.register_domain(name).await);
     }
-    let names: Vec<String> = ok(tenant.list_domains(None).await).into_iter().map(|domain| domain.domain).collect();
+    let names: Vec<String> = ok(tenant.list_domains(None).await)
+        .into_iter()
+        .map(|domain| domain.domain)
+        .collect();
     assert_eq!(names, ["alpha.example", "mid.test", "zeta.example"]);
     assert_eq!(ok(tenant.list_domains(Some("EXAMPLE")).await).len(), 2);
 }
@@ -194,9 +245,16 @@ pub async fn domain_list_orders_and_filters(backend: &dyn Backend) {
 /// Accepting an invitation creates the user with the invited e-mail and password.
 pub async fn invitation_accept_creates_user(backend: &dyn Backend) {
     let (iam, tenant) = open_tenant(backend, "acme").await;
-    let (invitation, token) = ok(tenant.invite_user("jane@example.com", Some("https://app.example.com/accept")).await);
-    assert_eq!(invitation.status, crate::invitation::InvitationStatus::Pending);
-    let user = ok(iam.accept_invitation(token.expose_secret(), acceptance(password_hash())).await);
+    let (invitation, token) = ok(tenant
+        .invite_user("jane@example.com", Some("https://app.example.com/accept"))
+        .await);
+    assert_eq!(
+        invitation.status,
+        crate::invitation::InvitationStatus::Pending
+    );
+    let user = ok(iam
+        .accept_invitation(token.expose_secret(), acceptance(password_hash()))
+        .await);
     assert_eq!(user.email, "jane@example.com");
     assert_eq!(user.full_name, "Jane Doe");
     assert!(user.has_password());
@@ -204,7 +262,8 @@ pub async fn invitation_accept_creates_user(backend: &dyn Backend) {
     assert_eq!(stored.status, crate::invitation::InvitationStatus::Accepted);
     assert_eq!(stored.accepted_user, Some(user.id));
     let hash = ok(tenant.get_user(user.id).await).password_hash().cloned();
-    let verified = hash.is_some_and(|hash| crate::secret::verify_secret(&hash, b"correct horse battery staple"));
+    let verified = hash
+        .is_some_and(|hash| crate::secret::verify_secret(&hash, b"correct horse battery staple"));
     assert!(verified);
 }
 
@@ -213,29 +272,73 @@ pub async fn invitation_token_single_use(backend: &dyn Backend) {
     let (iam, tenant) = open_tenant(backend, "acme").await;
     let (_, token) = ok(tenant.invite_user("jane@example.com", None).await);
     let hash = password_hash();
-    ok(iam.accept_invitation(token.expose_secret(), acceptance(hash.clone())).await);
-    assert_eq!(validation_fields(iam.accept_invitation(token.expose_secret(), acceptance(hash.clone())).await), ["token"]);
-    assert_eq!(validation_fields(iam.accept_invitation("iam_invite_unknown", acceptance(hash)).await), ["token"]);
+    ok(iam
+        .accept_invitation(token.expose_secret(), acceptance(hash.clone()))
+        .await);
+    assert_eq!(
+        validation_fields(
+            iam.accept_invitation(token.expose_secret(), acceptance(hash.clone()))
+                .await
+        ),
+        ["token"]
+    );
+    assert_eq!(
+        validation_fields(
+            iam.accept_invitation("iam_invite_unknown", acceptance(hash))
+                .await
+        ),
+        ["token"]
+    );
 }
 
 /// An expired invitation can't be accepted.
 pub async fn invitation_expired_rejected(backend: &dyn Backend) {
-    let iam = ok(Iam::builder(open_store(backend).await).invitation_lifetime(chrono::Duration::zero()).open().await);
+    let iam = ok(Iam::builder(open_store(backend).await)
+        .invitation_lifetime(chrono::Duration::zero())
+        .open()
+        .await);
     let tenant = create_tenant(&iam, "acme").await;
     let (invitation, token) = ok(tenant.invite_user("jane@example.com", None).await);
-    assert_eq!(invitation.status_at(invitation.expires_at), crate::invitation::InvitationStatus::Expired);
-    assert_eq!(validation_fields(iam.accept_invitation(token.expose_secret(), acceptance(password_hash())).await), ["token"]);
+    assert_eq!(
+        invitation.status_at(invitation.expires_at),
+        crate::invitation::InvitationStatus::Expired
+    );
+    assert_eq!(
+        validation_fields(
+            iam.accept_invitation(token.expose_secret(), acceptance(password_hash()))
+                .await
+        ),
+        ["token"]
+    );
     assert!(ok(tenant.find_user_by_email("jane@example.com").await).is_none());
 }
 
 /// Inviting an existing user's e-mail is a conflict; bad input names its field.
 pub async fn invitation_input_rules(backend: &dyn Backend) {
     let (_iam, tenant) = open_tenant(backend, "acme").await;
-    ok(tenant.create_user(NewUser { email: "jane@example.com".to_owned(), ..NewUser::default() }).await);
+    ok(tenant
+        .create_user(NewUser {
+            email: "jane@example.com".to_owned(),
+            ..NewUser::default()
+        })
+        .await);
     let taken = tenant.invite_user("JANE@example.com", None).await;
-    assert!(matches!(taken, Err(IamError::AlreadyExists { field: "email", .. })), "{taken:?}");
-    assert_eq!(validation_fields(tenant.invite_user("not-an-email", None).await), ["email"]);
-    assert_eq!(validation_fields(tenant.invite_user("x@example.com", Some("http://app.example.com/")).await), ["redirectUrl"]);
+    assert!(
+        matches!(taken, Err(IamError::AlreadyExists { field: "email", .. })),
+        "{taken:?}"
+    );
+    assert_eq!(
+        validation_fields(tenant.invite_user("not-an-email", None).await),
+        ["email"]
+    );
+    assert_eq!(
+        validation_fields(
+            tenant
+                .invite_user("x@example.com", Some("http://app.example.com/"))
+                .await
+        ),
+        ["redirectUrl"]
+    );
 }
 
 /// The store keeps only the token's digest, never the token.
@@ -250,7 +353,10 @@ pub async fn invitation_token_not_stored(backend: &dyn Backend) {
         (Namespace::Global, Kind::INVITATION_DIGEST),
     ] {
         for record in ok(store.scan(&ScanRange::all(namespace, kind)).await) {
-            assert!(!String::from_utf8_lossy(&record.body).contains(&secret), "{kind} contains the token");
+            assert!(
+                !String::from_utf8_lossy(&record.body).contains(&secret),
+                "{kind} contains the token"
+            );
             assert!(!record.id.contains(&secret), "{kind} id contains the token");
         }
     }
@@ -263,17 +369,29 @@ pub async fn invitation_stays_in_its_tenant(backend: &dyn Backend) {
     let first = create_tenant(&iam, "first").await;
     let second = create_tenant(&iam, "second").await;
     let (_, token) = ok(second.invite_user("jane@example.com", None).await);
-    let user = ok(iam.accept_invitation(token.expose_secret(), acceptance(password_hash())).await);
+    let user = ok(iam
+        .accept_invitation(token.expose_secret(), acceptance(password_hash()))
+        .await);
     assert!(ok(second.find_user_by_email("jane@example.com").await).is_some());
     assert!(ok(first.find_user_by_email("jane@example.com").await).is_none());
-    assert!(matches!(first.get_user(user.id).await, Err(IamError::NotFound { .. })));
+    assert!(matches!(
+        first.get_user(user.id).await,
+        Err(IamError::NotFound { .. })
+    ));
 }
 
 /// Claims are added, listed in id order and deleted.
 pub async fn claim_add_list_delete(backend: &dyn Backend) {
     let (_iam, tenant) = open_tenant(backend, "acme").await;
-    let user = ok(tenant.create_user(NewUser { email: "jane@example.com".to_owned(), ..NewUser::default() }).await);
-    let first = ok(tenant.add_user_claim(user.id, "department", "finance").await);
+    let user = ok(tenant
+        .create_user(NewUser {
+            email: "jane@example.com".to_owned(),
+            ..NewUser::default()
+        })
+        .await);
+    let first = ok(tenant
+        .add_user_claim(user.id, "department", "finance")
+        .await);
     let second = ok(tenant.add_user_claim(user.id, "level", "3").await);
     assert!(second.claim_id > first.claim_id);
     let listed = ok(tenant.list_user_claims(user.id).await);
@@ -287,15 +405,38 @@ pub async fn claim_add_list_delete(backend: &dyn Backend) {
 /// Deleting a user deletes its claims; bad claims name their field.
 pub async fn claim_rules_and_cascade(backend: &dyn Backend) {
     let (_iam, tenant) = open_tenant(backend, "acme").await;
-    let user = ok(tenant.create_user(NewUser { email: "jane@example.com".to_owned(), ..NewUser::default() }).await);
-    assert_eq!(validation_fields(tenant.add_user_claim(user.id, "", "x").await), ["claimType"]);
-    assert_eq!(validation_fields(tenant.add_user_claim(user.id, "t", &"x".repeat(4097)).await), ["claimValue"]);
-    ok(tenant.add_user_claim(user.id, "department", "finance").await);
+    let user = ok(tenant
+        .create_user(NewUser {
+            email: "jane@example.com".to_owned(),
+            ..NewUser::default()
+        })
+        .await);
+    assert_eq!(
+        validation_fields(tenant.add_user_claim(user.id, "", "x").await),
+        ["claimType"]
+    );
+    assert_eq!(
+        validation_fields(tenant.add_user_claim(user.id, "t", &"x".repeat(4097)).await),
+        ["claimValue"]
+    );
+    ok(tenant
+        .add_user_claim(user.id, "department", "finance")
+        .await);
     ok(tenant.delete_user(user.id).await);
-    let leftovers = ok(tenant.iam().store().scan(&ScanRange::all(Namespace::Tenant(tenant.tenant().id), Kind::USER_CLAIM)).await);
+    let leftovers = ok(tenant
+        .iam()
+        .store()
+        .scan(&ScanRange::all(
+            Namespace::Tenant(tenant.tenant().id),
+            Kind::USER_CLAIM,
+        ))
+        .await);
     assert!(leftovers.is_empty());
     let missing = tenant.list_user_claims(user.id).await;
-    assert!(matches!(missing, Err(IamError::NotFound { .. })), "{missing:?}");
+    assert!(
+        matches!(missing, Err(IamError::NotFound { .. })),
+        "{missing:?}"
+    );
 }
 
 /// Another tenant can neither read nor change a user's claims.
@@ -303,10 +444,24 @@ pub async fn claim_isolated_by_tenant(backend: &dyn Backend) {
     let iam = open_iam(backend).await;
     let first = create_tenant(&iam, "first").await;
     let second = create_tenant(&iam, "second").await;
-    let user = ok(first.create_user(NewUser { email: "jane@example.com".to_owned(), ..NewUser::default() }).await);
+    let user = ok(first
+        .create_user(NewUser {
+            email: "jane@example.com".to_owned(),
+            ..NewUser::default()
+        })
+        .await);
     let claim = ok(first.add_user_claim(user.id, "department", "finance").await);
-    assert!(matches!(second.list_user_claims(user.id).await, Err(IamError::NotFound { .. })));
-    assert!(matches!(second.add_user_claim(user.id, "x", "y").await, Err(IamError::NotFound { .. })));
-    assert!(matches!(second.delete_user_claim(user.id, claim.claim_id).await, Err(IamError::NotFound { .. })));
+    assert!(matches!(
+        second.list_user_claims(user.id).await,
+        Err(IamError::NotFound { .. })
+    ));
+    assert!(matches!(
+        second.add_user_claim(user.id, "x", "y").await,
+        Err(IamError::NotFound { .. })
+    ));
+    assert!(matches!(
+        second.delete_user_claim(user.id, claim.claim_id).await,
+        Err(IamError::NotFound { .. })
+    ));
     assert_eq!(ok(first.list_user_claims(user.id).await).len(), 1);
 }

@@ -152,6 +152,33 @@ macro_rules! __conformance_case_list {
             audit_hides_secret_values,
             // Durability through the facade.
             durability_reopen_keeps_everything,
+            // SSO providers and SCIM tokens.
+            sso_azuread_create_then_get,
+            sso_custom_create_then_get,
+            sso_google_create_then_get,
+            sso_signicat_create_then_get,
+            sso_defaults_applied,
+            sso_invalid_scheme_rejected,
+            sso_duplicate_scheme_rejected,
+            sso_scope_without_openid_rejected,
+            sso_http_authority_needs_loopback,
+            sso_unknown_enum_values_rejected,
+            sso_secret_never_returned,
+            sso_secret_update_rules,
+            sso_stale_update_rejected,
+            sso_secret_encrypted_at_rest,
+            sso_secret_bound_to_provider,
+            sso_secret_without_key_rejected,
+            sso_wrong_type_not_found,
+            sso_list_orders_by_scheme,
+            sso_delete_blocked_by_scim_token,
+            scim_unknown_provider_rejected,
+            scim_token_verifies,
+            scim_token_stored_as_digest,
+            scim_delete_stops_verification,
+            scim_list_hides_tokens,
+            sso_scim_isolated_between_tenants,
+            sso_scim_audit_hides_secrets,
         }
     };
 }

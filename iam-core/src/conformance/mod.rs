@@ -31,6 +31,7 @@ mod domain_invitation_cases;
 mod group_cases;
 mod policy_cases;
 mod role_scope_cases;
+mod sso_scim_cases;
 mod store_cases;
 mod tenant_user_cases;
 
@@ -63,6 +64,7 @@ pub mod cases {
     pub use super::group_cases::*;
     pub use super::policy_cases::*;
     pub use super::role_scope_cases::*;
+    pub use super::sso_scim_cases::*;
     pub use super::store_cases::*;
     pub use super::tenant_user_cases::*;
 }

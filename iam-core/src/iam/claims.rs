@@ -22,7 +22,12 @@ impl TenantIam {
     ///
     /// [`IamError::Validation`] for an invalid type or value, [`IamError::NotFound`] when
     /// the tenant has no such user.
-    pub async fn add_user_claim(&self, user: UserId, claim_type: &str, claim_value: &str) -> Result<UserClaim, IamError> {
+    pub async fn add_user_claim(
+        &self,
+        user: UserId,
+        claim_type: &str,
+        claim_value: &str,
+    ) -> Result<UserClaim, IamError> {
         validate_claim(claim_type, claim_value)?;
         let _guard = self.iam.lock_writes().await;
         self.get_user(user).await?;
@@ -52,7 +57,13 @@ impl TenantIam {
     pub async fn list_user_claims(&self, user: UserId) -> Result<Vec<UserClaim>, IamError> {
         self.get_user(user).await?;
         let range = ScanRange::prefix(self.namespace(), Kind::USER_CLAIM, format!("{user}/"));
-        Ok(self.reader().scan::<UserClaim>(&range).await?.into_iter().map(|(_, claim, _)| claim).collect())
+        Ok(self
+            .reader()
+            .scan::<UserClaim>(&range)
+            .await?
+            .into_iter()
+            .map(|(_, claim, _)| claim)
+            .collect())
     }
 
     /// Deletes a claim of a user.
@@ -69,7 +80,11 @@ impl TenantIam {
         }
         let mut change = self.change();
         change.delete(Kind::USER_CLAIM, id);
-        let entry = AuditEntry::new("user.claim.delete", SubjectId::User(user), json!({ "claimId": claim_id }));
+        let entry = AuditEntry::new(
+            "user.claim.delete",
+            SubjectId::User(user),
+            json!({ "claimId": claim_id }),
+        );
         self.commit(change, entry).await?;
         Ok(())
     }

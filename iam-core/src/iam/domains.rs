@@ -26,7 +26,11 @@ impl TenantIam {
         }
         self.check_not_confirmed_elsewhere(&name).await?;
 
-        let token = format!("{}{}", self.iam.inner.settings.domain_token_prefix, self.new_uuid()?);
+        let token = format!(
+            "{}{}",
+            self.iam.inner.settings.domain_token_prefix,
+            self.new_uuid()?
+        );
         let record = Domain {
             domain: name.clone(),
             status: DomainStatus::Pending,
@@ -37,20 +41,28 @@ impl TenantIam {
         };
         let mut change = self.change();
         change.create(Kind::DOMAIN, name.clone(), &record)?;
-        self.commit(change, AuditEntry::new("domain.register", &name, json!({}))).await?;
+        self.commit(change, AuditEntry::new("domain.register", &name, json!({})))
+            .await?;
         Ok((record, true))
     }
 
     async fn find_domain(&self, name: &str) -> Result<Option<Domain>, IamError> {
-        Ok(self.reader().load::<Domain>(Kind::DOMAIN, name).await?.map(|(mut domain, version)| {
-            domain.version = version;
-            domain
-        }))
+        Ok(self
+            .reader()
+            .load::<Domain>(Kind::DOMAIN, name)
+            .await?
+            .map(|(mut domain, version)| {
+                domain.version = version;
+                domain
+            }))
     }
 
     async fn check_not_confirmed_elsewhere(&self, name: &str) -> Result<(), IamError> {
         let global = super::Reader::new(self.iam.inner.store.as_ref(), Namespace::Global);
-        match global.load::<TenantId>(Kind::DOMAIN_CONFIRMED, name).await? {
+        match global
+            .load::<TenantId>(Kind::DOMAIN_CONFIRMED, name)
+            .await?
+        {
             Some((owner, _)) if owner != self.tenant.id => Err(IamError::conflict(format!(
                 "domain `{name}` is already confirmed by another tenant"
             ))),
@@ -66,7 +78,9 @@ impl TenantIam {
     /// registered in this tenant.
     pub async fn get_domain(&self, domain: &str) -> Result<Domain, IamError> {
         let name = normalize_domain("domain", domain)?;
-        self.find_domain(&name).await?.ok_or_else(|| IamError::not_found("domain", name))
+        self.find_domain(&name)
+            .await?
+            .ok_or_else(|| IamError::not_found("domain", name))
     }
 
     /// Returns whether the domain is pending, confirmed or not registered in this tenant.
@@ -101,7 +115,11 @@ impl TenantIam {
                 domain.version = version;
                 domain
             })
-            .filter(|domain| needle.as_ref().is_none_or(|needle| domain.domain.contains(needle.as_str())))
+            .filter(|domain| {
+                needle
+                    .as_ref()
+                    .is_none_or(|needle| domain.domain.contains(needle.as_str()))
+            })
             .collect())
     }
 
@@ -115,20 +133,32 @@ impl TenantIam {
     /// - [`IamError::NotFound`] when it is not registered in this tenant.
     /// - [`IamError::Conflict`] when another tenant confirmed it first.
     /// - [`IamError::Dns`] when the lookup failed.
-    pub async fn verify_domain(&self, domain: &str, resolver: &dyn TxtResolver) -> Result<Domain, IamError> {
+    pub async fn verify_domain(
+        &self,
+        domain: &str,
+        resolver: &dyn TxtResolver,
+    ) -> Result<Domain, IamError> {
         let registered = self.get_domain(domain).await?;
         if registered.status == DomainStatus::Confirmed {
             return Ok(registered);
         }
         // The lookup runs without the write lock, so a slow DNS server blocks no writer.
-        let records = resolver.txt_records(&registered.domain).await.map_err(IamError::Dns)?;
-        if !records.iter().any(|record| record == &registered.verification_token) {
+        let records = resolver
+            .txt_records(&registered.domain)
+            .await
+            .map_err(IamError::Dns)?;
+        if !records
+            .iter()
+            .any(|record| record == &registered.verification_token)
+        {
             return Ok(registered);
         }
 
         let _guard = self.iam.lock_writes().await;
         let mut current = self.get_domain(&registered.domain).await?;
-        if current.status == DomainStatus::Confirmed || current.verification_token != registered.verification_token {
+        if current.status == DomainStatus::Confirmed
+            || current.verification_token != registered.verification_token
+        {
             return Ok(current);
         }
         self.check_not_confirmed_elsewhere(&current.domain).await?;
@@ -143,7 +173,11 @@ impl TenantIam {
             super::encode(&self.tenant.id)?,
             Expect::Any,
         );
-        self.commit(change, AuditEntry::new("domain.confirm", &current.domain, json!({}))).await?;
+        self.commit(
+            change,
+            AuditEntry::new("domain.confirm", &current.domain, json!({})),
+        )
+        .await?;
         current.version = version + 1;
         Ok(current)
     }
@@ -161,12 +195,20 @@ impl TenantIam {
         let mut change = self.change();
         change.delete_version(Kind::DOMAIN, registered.domain.clone(), registered.version);
         let global = super::Reader::new(self.iam.inner.store.as_ref(), Namespace::Global);
-        if let Some((owner, _)) = global.load::<TenantId>(Kind::DOMAIN_CONFIRMED, &registered.domain).await? {
-            if owner == self.tenant.id {
-                change.batch.delete(global.key(Kind::DOMAIN_CONFIRMED, registered.domain.clone()), Expect::Present);
-            }
+        let owner = global
+            .load::<TenantId>(Kind::DOMAIN_CONFIRMED, &registered.domain)
+            .await?;
+        if owner.is_some_and(|(owner, _)| owner == self.tenant.id) {
+            change.batch.delete(
+                global.key(Kind::DOMAIN_CONFIRMED, registered.domain.clone()),
+                Expect::Present,
+            );
         }
-        self.commit(change, AuditEntry::new("domain.unregister", &registered.domain, json!({}))).await?;
+        self.commit(
+            change,
+            AuditEntry::new("domain.unregister", &registered.domain, json!({})),
+        )
+        .await?;
         Ok(())
     }
 
@@ -181,7 +223,10 @@ impl TenantIam {
         input.validate()?;
         let domain = crate::domain::email_domain(&input.email).unwrap_or_default();
         let confirmed = !domain.is_empty()
-            && self.find_domain(&domain).await?.is_some_and(|found| found.status == DomainStatus::Confirmed);
+            && self
+                .find_domain(&domain)
+                .await?
+                .is_some_and(|found| found.status == DomainStatus::Confirmed);
         if !confirmed {
             return Err(ValidationErrors::single(
                 "email",
@@ -201,11 +246,16 @@ impl Iam {
     /// # Errors
     ///
     /// [`IamError::Store`] when the store fails.
-    pub async fn recheck_pending_domains(&self, resolver: &dyn TxtResolver) -> Result<(usize, Vec<(String, IamError)>), IamError> {
+    pub async fn recheck_pending_domains(
+        &self,
+        resolver: &dyn TxtResolver,
+    ) -> Result<(usize, Vec<(String, IamError)>), IamError> {
         let mut confirmed = 0;
         let mut failures = Vec::new();
         for tenant in self.list_tenants().await? {
-            let handle = self.tenant(tenant.id, crate::audit::Actor::Operator).await?;
+            let handle = self
+                .tenant(tenant.id, crate::audit::Actor::Operator)
+                .await?;
             for domain in handle.list_domains(None).await? {
                 if domain.status != DomainStatus::Pending {
                     continue;

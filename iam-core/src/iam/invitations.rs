@@ -31,10 +31,10 @@ impl TenantIam {
     ) -> Result<(Invitation, GeneratedCredential), IamError> {
         let mut errors = ValidationErrors::new();
         validate_email(&mut errors, "email", email);
-        if let Some(url) = redirect_url {
-            if let Err(problem) = crate::client::validate_redirect_uri(url) {
-                errors.add("redirectUrl", problem);
-            }
+        if let Some(url) = redirect_url
+            && let Err(problem) = crate::client::validate_redirect_uri(url)
+        {
+            errors.add("redirectUrl", problem);
         }
         errors.into_result()?;
 
@@ -102,14 +102,24 @@ impl Iam {
     /// - [`IamError::Validation`] on `token` for an unknown, used or expired token, and on
     ///   other fields as user creation checks them.
     /// - [`IamError::AlreadyExists`] when a user with the e-mail address was created since.
-    pub async fn accept_invitation(&self, token: &str, acceptance: InvitationAcceptance) -> Result<User, IamError> {
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        acceptance: InvitationAcceptance,
+    ) -> Result<User, IamError> {
         let unusable = || IamError::from(ValidationErrors::single("token", UNUSABLE_TOKEN));
         let token_digest = digest(token);
         let global = Reader::new(self.inner.store.as_ref(), Namespace::Global);
-        let Some((pointer, _)) = global.load::<InvitationPointer>(Kind::INVITATION_DIGEST, &token_digest).await? else {
+        let Some((pointer, _)) = global
+            .load::<InvitationPointer>(Kind::INVITATION_DIGEST, &token_digest)
+            .await?
+        else {
             return Err(unusable());
         };
-        let tenant = self.tenant(pointer.tenant, Actor::Operator).await.map_err(|_| unusable())?;
+        let tenant = self
+            .tenant(pointer.tenant, Actor::Operator)
+            .await
+            .map_err(|_| unusable())?;
 
         let _guard = self.lock_writes().await;
         let Some((mut invitation, version)) = tenant
@@ -122,7 +132,10 @@ impl Iam {
         if invitation.status_at(tenant.now()) != InvitationStatus::Pending {
             return Err(unusable());
         }
-        if !global.exists(Kind::INVITATION_DIGEST, &token_digest).await? {
+        if !global
+            .exists(Kind::INVITATION_DIGEST, &token_digest)
+            .await?
+        {
             return Err(unusable());
         }
 
@@ -138,8 +151,16 @@ impl Iam {
         let user = tenant.prepare_user(&mut change, input).await?;
         invitation.status = InvitationStatus::Accepted;
         invitation.accepted_user = Some(user.id);
-        change.replace(Kind::INVITATION, invitation.id.to_string(), &invitation, version)?;
-        change.batch.delete(global.key(Kind::INVITATION_DIGEST, token_digest), Expect::Present);
+        change.replace(
+            Kind::INVITATION,
+            invitation.id.to_string(),
+            &invitation,
+            version,
+        )?;
+        change.batch.delete(
+            global.key(Kind::INVITATION_DIGEST, token_digest),
+            Expect::Present,
+        );
         let mut entry = user_created_entry(&user);
         entry.operation = "invitation.accept";
         entry.details["invitationId"] = json!(invitation.id);

@@ -31,8 +31,15 @@ impl TenantIam {
 
     /// Checks uniqueness and adds the records of a new user to `change`. The caller has
     /// validated `input` and holds the write lock.
-    pub(super) async fn prepare_user(&self, change: &mut Change, input: NewUser) -> Result<User, IamError> {
-        let user_name = input.user_name.clone().unwrap_or_else(|| input.email.clone());
+    pub(super) async fn prepare_user(
+        &self,
+        change: &mut Change,
+        input: NewUser,
+    ) -> Result<User, IamError> {
+        let user_name = input
+            .user_name
+            .clone()
+            .unwrap_or_else(|| input.email.clone());
         let folded_email = fold(&input.email);
         let folded_name = fold(&user_name);
         let reader = self.reader();
@@ -186,7 +193,10 @@ impl TenantIam {
         let mut removed = self
             .delete_subject_references(&mut change, &subject)
             .await?;
-        let claims = self.reader().ids(Kind::USER_CLAIM, &format!("{id}/")).await?;
+        let claims = self
+            .reader()
+            .ids(Kind::USER_CLAIM, &format!("{id}/"))
+            .await?;
         for claim in &claims {
             change.delete(Kind::USER_CLAIM, claim.clone());
         }

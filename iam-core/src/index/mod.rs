@@ -157,10 +157,10 @@ impl TenantIndex {
         let mut affected: FastSet<SubjectId> = FastSet::default();
         let mut queue: VecDeque<SubjectId> = dirty.into_iter().collect();
         while let Some(subject) = queue.pop_front() {
-            if affected.insert(subject) {
-                if let Some(members) = self.members.get(&subject) {
-                    queue.extend(members.iter().copied());
-                }
+            if affected.insert(subject)
+                && let Some(members) = self.members.get(&subject)
+            {
+                queue.extend(members.iter().copied());
             }
         }
         for subject in affected {
@@ -213,10 +213,10 @@ impl TenantIndex {
         let Some(entry) = self.subjects.get(subject) else {
             return Decision::Deny(DenyReason::UnknownSubject(subject.to_string()));
         };
-        if !entry.active {
-            if let SubjectId::User(user) = subject {
-                return Decision::Deny(DenyReason::DisabledUser(*user));
-            }
+        if !entry.active
+            && let SubjectId::User(user) = subject
+        {
+            return Decision::Deny(DenyReason::DisabledUser(*user));
         }
         let action_number = match catalog.resolve(action) {
             Ok(Some(number)) => number,
