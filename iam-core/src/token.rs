@@ -1,12 +1,12 @@
 //! Access-token claims and the rules that make a token valid, independent of how the
 //! token is signed or transported.
 //!
-//! An access token is issued to an OAuth client for one tenant. Its claims are:
-//! `iss` (the tenant's issuer URL, `<public base URL>/<tenant name>`), `sub` (the subject
-//! id, such as `client-<uuid>`), `tid` (the tenant id), `client_id`, `scope` (the granted
-//! OAuth scopes, separated by spaces), `role` (the names of the subject's tenant roles),
-//! `iat`, `nbf` and `exp` (seconds since the Unix epoch) and `jti` (a unique token id,
-//! used for revocation).
+//! An access token is issued to an OAuth client for one tenant. Its claims are `iss`
+//! (the tenant's issuer URL, `<public base URL>/<tenant name>`), `sub` (the subject id,
+//! such as `client-<uuid>`), `tid` (the tenant id) and `client_id`. Then come `scope`
+//! (the granted OAuth scopes, separated by spaces) and `role` (the names of the
+//! subject's tenant roles). Last are `iat`, `nbf` and `exp` (seconds since the Unix
+//! epoch) and `jti` (a unique token id, used for revocation).
 //!
 //! The signature is checked by the transport layer; [`AccessTokenClaims::validate`]
 //! checks the rest: the time window, the issuer and the tenant.
@@ -47,7 +47,7 @@ pub struct AccessTokenClaims {
     pub jti: String,
 }
 
-/// What an access token is issued for.
+/// The subject, tenant, scopes and roles that an access token is issued for.
 #[derive(Debug, Clone)]
 pub struct TokenGrant {
     /// The issuer URL, made with [`issuer_url`].
@@ -130,7 +130,7 @@ impl AccessTokenClaims {
     }
 }
 
-/// Why a token's claims are not valid.
+/// The reason a token's claims are not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenRejection {

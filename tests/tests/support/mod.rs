@@ -5,6 +5,7 @@
     reason = "each test binary uses a different part of the helpers"
 )]
 
+pub mod dns;
 pub mod server;
 
 use reqwest::header::HeaderMap;
