@@ -36,12 +36,8 @@ fn assert_log_clean(server: Server, secrets: &[&str]) {
 }
 
 /// Creates a user through the library while no server holds the store.
-fn seed_user(data_dir: &Path, backend: Backend, tenant: &str, email: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|error| panic!("{error}"));
-    runtime.block_on(async {
+async fn seed_user(data_dir: &Path, backend: Backend, tenant: &str, email: &str) -> String {
+    {
         let store: Arc<dyn iam_core::store::Store> = match backend {
             Backend::Sqlite => Arc::new(
                 iam_store_sqlite::SqliteStore::open(data_dir)
@@ -74,7 +70,7 @@ fn seed_user(data_dir: &Path, backend: Backend, tenant: &str, email: &str) -> St
             .await
             .unwrap_or_else(|error| panic!("{error}"));
         format!("user-{}", user.id)
-    })
+    }
 }
 
 fn items_of(reply: &support::Reply) -> Vec<Value> {
@@ -213,7 +209,7 @@ async fn team_group_journey(backend: Backend) {
 async fn departed_user_journey(backend: Backend) {
     let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let admin = init_tenant(dir.path(), backend, "acme");
-    let user = seed_user(dir.path(), backend, "acme", "leaver@example.com");
+    let user = seed_user(dir.path(), backend, "acme", "leaver@example.com").await;
     let server = Server::start(dir.path(), backend, &[]);
     let api = Api::new(&server.base, &admin.tenant_name);
     let admin_token = api.token(&admin.client_id, &admin.client_secret).await;
