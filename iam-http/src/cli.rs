@@ -1,12 +1,17 @@
 //! The `iam-server` command line: `init` creates a tenant with its admin client, `serve`
-//! (the default) runs the HTTP service. Every flag has an `IAM_*` environment variable.
+//! (the default) runs the HTTP service, and `token` issues an access token for a user.
+//! Every flag has an `IAM_*` environment variable.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use iam_core::action::ActionCatalog;
+use iam_core::cipher::SecretKey;
+use iam_core::clock::OsRandom;
+use iam_core::domain::TxtResolver;
 use iam_core::store::{Store, StoreError};
 use iam_core::{Iam, IamError};
 use iam_store_sled::SledStore;
@@ -14,11 +19,29 @@ use iam_store_sqlite::SqliteStore;
 use serde::Deserialize;
 
 use crate::bootstrap::{AdminCredentials, create_tenant_with_admin};
+use crate::dns::{DnsTxtResolver, ResolverSetupError, UnavailableResolver};
+use crate::key_file::{self, KeyFileError, KeyOrigin};
+use crate::middleware::error_chain;
 use crate::signing::{SigningKeyError, TokenSigner};
 use crate::state::AppState;
+use crate::user_token::{UserTokenError, issue_user_token};
 
 /// The name of the tenant created on the first start of an empty store.
 pub const DEFAULT_TENANT: &str = "default";
+
+/// The default public base URL: `http://` and the default listen address.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// The text after the options in `--help`.
+const AFTER_HELP: &str = "\
+The data directory holds the store and `secret.key`, the key that encrypts the client \
+secrets of SSO providers. `init` and the first start create the key file when it is \
+missing. Back it up with the store: without it, stored SSO client secrets can't be \
+decrypted and must be set again.
+
+Users can't sign in interactively yet. To call `/v1/me` as a user, stop the server and \
+run `iam-server token --data-dir DIR --tenant NAME --user EMAIL` to print an access \
+token for that user.";
 
 /// Identity and access management server.
 #[derive(Debug, Parser)]
@@ -26,6 +49,7 @@ pub const DEFAULT_TENANT: &str = "default";
     name = "iam-server",
     version,
     about,
+    after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -45,7 +69,18 @@ pub enum Command {
     Init(InitArgs),
     /// Run the HTTP service until SIGINT or SIGTERM.
     Serve(ServeArgs),
+    /// Print an access token for a user of a tenant on standard output. The command opens
+    /// the store itself, so the server must be stopped first.
+    #[command(after_help = TOKEN_AFTER_HELP)]
+    Token(TokenArgs),
 }
+
+/// The text after the options in `iam-server token --help`.
+const TOKEN_AFTER_HELP: &str = "\
+The token has the claims of a client token with `sub` = `user-<id>`, `client_id` = \
+`iam-server` and the user's tenant roles as `role`. It is valid for one hour, until it is \
+revoked, or until the user is deleted or disabled. `--public-url` must match the \
+server's public base URL, because the issuer claim is built from it.";
 
 /// The storage backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,12 +102,32 @@ pub struct StoreArgs {
     pub store: StoreKind,
 }
 
+/// The key file that encrypts SSO client secrets at rest.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    /// The file with the 32-byte key that encrypts SSO client secrets at rest; created
+    /// (mode 0600) when missing. Default: `secret.key` in the data directory. Losing
+    /// this file makes the stored SSO client secrets unreadable.
+    #[arg(long, env = "IAM_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// Returns the key file path for the data directory `data_dir`.
+    pub fn path(&self, data_dir: &Path) -> PathBuf {
+        key_file::key_file_path(self.secret_key_file.as_deref(), data_dir)
+    }
+}
+
 /// The options of `init`.
 #[derive(Debug, Clone, Args)]
 pub struct InitArgs {
     /// The data directory and backend.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The secret key file.
+    #[command(flatten)]
+    pub key: KeyArgs,
     /// The new tenant's name: 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.
     #[arg(long, env = "IAM_TENANT")]
     pub tenant: String,
@@ -96,10 +151,70 @@ pub struct ServeArgs {
     /// added to the built-in `iam` actions.
     #[arg(long, env = "IAM_ACTIONS")]
     pub actions: Option<PathBuf>,
-    /// The DNS server (`IP:PORT`) for domain verification. Accepted for forward
-    /// compatibility; domain verification is not available yet.
+    /// The DNS server (`IP:PORT`) that domain verification queries, over UDP with TCP for
+    /// truncated answers. Default: the name servers of the system configuration
+    /// (`/etc/resolv.conf`).
     #[arg(long, env = "IAM_DNS_RESOLVER")]
     pub dns_resolver: Option<SocketAddr>,
+    /// Seconds between two checks of the TXT records of every pending domain.
+    #[arg(
+        long,
+        env = "IAM_DOMAIN_RECHECK_INTERVAL",
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub domain_recheck_interval: u64,
+    /// The prefix of new domain verification tokens: 1 to 64 printable ASCII characters
+    /// without spaces.
+    #[arg(
+        long,
+        env = "IAM_DOMAIN_TOKEN_PREFIX",
+        default_value = "iam-verify-",
+        value_parser = parse_token_prefix
+    )]
+    pub domain_token_prefix: String,
+    /// The secret key file.
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// The options of `token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The data directory and backend.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The tenant's name or id.
+    #[arg(long, env = "IAM_TENANT")]
+    pub tenant: String,
+    /// The user's e-mail address, id or `user-<uuid>`.
+    #[arg(long)]
+    pub user: String,
+    /// The space-separated OAuth scopes of the token.
+    #[arg(long, default_value = "services.iam")]
+    pub scope: String,
+    /// The server's public base URL, as `serve` has it (`--public-url`, or
+    /// `http://<listen address>`).
+    #[arg(long, env = "IAM_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
+    pub public_url: String,
+}
+
+/// Checks a domain token prefix: 1 to 64 printable ASCII characters without spaces,
+/// because the token must fit in one TXT string and be easy to copy.
+fn parse_token_prefix(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 64 {
+        return Err(format!(
+            "must be 1 to 64 characters long, not {}",
+            text.len()
+        ));
+    }
+    if let Some(invalid) = text.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "contains `{}`; use printable ASCII characters without spaces",
+            invalid.escape_debug()
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// The failure of a command.
@@ -170,6 +285,21 @@ pub enum CliError {
     /// The credentials could not be printed.
     #[error("the credentials could not be encoded")]
     Encode(#[source] serde_json::Error),
+    /// The secret key file could not be loaded or created.
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    /// The DNS resolver could not be set up.
+    #[error(transparent)]
+    Resolver(#[from] ResolverSetupError),
+    /// The user token could not be issued.
+    #[error("no access token was issued")]
+    UserToken(#[source] UserTokenError),
+    /// A blocking task failed.
+    #[error("a blocking task failed")]
+    Blocking(#[source] tokio::task::JoinError),
+    /// `token` named a data directory that does not exist.
+    #[error("data directory `{}` does not exist; pass the `--data-dir` of the server", .0.display())]
+    MissingDataDir(PathBuf),
 }
 
 /// Runs the command of `cli`.
@@ -181,6 +311,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Init(args)) => init(args).await,
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Token(args)) => token(args).await,
         None => serve(cli.serve).await,
     }
 }
@@ -252,10 +383,36 @@ pub fn load_catalog(path: Option<&Path>) -> Result<ActionCatalog, CliError> {
     })
 }
 
+/// Loads the secret key of `key` for the data directory `data_dir`, creating the file
+/// when it is missing. Logs the path and whether the file was created, never the key.
+///
+/// # Errors
+///
+/// [`CliError::KeyFile`] when the file can't be read or written or contains no key.
+pub async fn load_secret_key(key: &KeyArgs, data_dir: &Path) -> Result<SecretKey, CliError> {
+    let path = key.path(data_dir);
+    let file = path.clone();
+    let (secret_key, origin) =
+        tokio::task::spawn_blocking(move || key_file::load_or_create(&file, &OsRandom))
+            .await
+            .map_err(CliError::Blocking)??;
+    match origin {
+        KeyOrigin::Created => tracing::info!(
+            path = %path.display(),
+            "created the secret key file that encrypts SSO client secrets; back it up with the store"
+        ),
+        KeyOrigin::Loaded => {
+            tracing::debug!(path = %path.display(), "loaded the secret key file");
+        }
+    }
+    Ok(secret_key)
+}
+
 async fn init(args: InitArgs) -> Result<(), CliError> {
     let store = open_store(&args.store).await?;
     let iam = Iam::open(store.clone()).await?;
     TokenSigner::load_or_create(store.as_ref()).await?;
+    load_secret_key(&args.key, &args.store.data_dir).await?;
     let credentials = match create_tenant_with_admin(&iam, &args.tenant).await {
         Ok(credentials) => credentials,
         Err(IamError::AlreadyExists { .. }) => {
@@ -287,11 +444,15 @@ fn print_credentials(credentials: &AdminCredentials) -> Result<(), CliError> {
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let catalog = load_catalog(args.actions.as_deref())?;
     let store = open_store(&args.store).await?;
-    let iam = Iam::builder(store.clone()).catalog(catalog).open().await?;
+    let secret_key = load_secret_key(&args.key, &args.store.data_dir).await?;
+    let iam = Iam::builder(store.clone())
+        .catalog(catalog)
+        .secret_key(secret_key)
+        .domain_token_prefix(args.domain_token_prefix.clone())
+        .open()
+        .await?;
     let signer = TokenSigner::load_or_create(store.as_ref()).await?;
-    if let Some(resolver) = args.dns_resolver {
-        tracing::info!(%resolver, "DNS resolver configured; domain verification is not available yet");
-    }
+    let resolver = dns_resolver(args.dns_resolver)?;
 
     if iam.list_tenants().await?.is_empty() {
         let credentials = create_tenant_with_admin(&iam, DEFAULT_TENANT).await?;
@@ -313,19 +474,86 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             address: args.listen,
             source,
         })?;
-    let app = crate::router(AppState::new(iam, signer, &public_url));
+    let state = AppState::new(iam.clone(), signer, &public_url).with_resolver(resolver.clone());
+    let app = crate::router(state);
     tracing::info!(
         listen = %args.listen,
         public_url = %public_url,
         data_dir = %args.store.data_dir.display(),
         store = ?args.store.store,
+        dns = ?resolver,
+        domain_recheck_interval_secs = args.domain_recheck_interval,
         "serving"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+
+    let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
+    let recheck = tokio::spawn(crate::domain_check::recheck_periodically(
+        iam,
+        resolver,
+        Duration::from_secs(args.domain_recheck_interval),
+        stop_receiver,
+    ));
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Stop the domain checks together with the HTTP service.
+            let _ = stop_sender.send(true);
+        })
         .await
-        .map_err(CliError::Serve)?;
+        .map_err(CliError::Serve);
+    if let Err(error) = recheck.await {
+        tracing::error!(%error, "the domain re-check task failed");
+    }
+    served?;
     tracing::info!("stopped: requests drained, closing the store");
+    Ok(())
+}
+
+/// Builds the resolver of domain verification. Without `--dns-resolver`, a system
+/// configuration that can't be read is logged, and lookups fail until it is fixed.
+fn dns_resolver(name_server: Option<SocketAddr>) -> Result<Arc<dyn TxtResolver>, CliError> {
+    if let Some(address) = name_server {
+        return Ok(Arc::new(DnsTxtResolver::with_name_server(address)?));
+    }
+    match DnsTxtResolver::from_system() {
+        Ok(resolver) => Ok(Arc::new(resolver)),
+        Err(error) => {
+            tracing::error!(
+                error = %error_chain(&error),
+                "domain verification will fail until `--dns-resolver` is given or the system DNS configuration is fixed"
+            );
+            Ok(Arc::new(UnavailableResolver::new(
+                "the system DNS configuration could not be read; start the server with `--dns-resolver IP:PORT`",
+            )))
+        }
+    }
+}
+
+async fn token(args: TokenArgs) -> Result<(), CliError> {
+    // Opening a store creates it, and an empty store has no user to issue a token for.
+    if !args.store.data_dir.is_dir() {
+        return Err(CliError::MissingDataDir(args.store.data_dir));
+    }
+    let store = open_store(&args.store).await?;
+    let iam = Iam::open(store.clone()).await?;
+    let signer = TokenSigner::load_or_create(store.as_ref()).await?;
+    let token = issue_user_token(
+        &iam,
+        &signer,
+        &args.public_url,
+        &args.tenant,
+        &args.user,
+        &args.scope,
+    )
+    .await
+    .map_err(CliError::UserToken)?;
+    println!("{token}");
+    tracing::info!(
+        tenant = %args.tenant,
+        user = %args.user,
+        scope = %args.scope,
+        "issued an access token for the user; it was printed on standard output"
+    );
     Ok(())
 }
 

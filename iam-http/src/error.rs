@@ -271,14 +271,6 @@ impl ApiError {
         }
     }
 
-    /// Creates a 501 for a feature that is not available yet.
-    pub fn not_implemented(feature: &str) -> Self {
-        Self::new(
-            ProblemKind::NotImplemented,
-            format!("{feature} are not available yet in this version of the server"),
-        )
-    }
-
     /// Returns the kind.
     pub fn kind(&self) -> ProblemKind {
         self.kind
@@ -320,6 +312,11 @@ impl From<IamError> for ApiError {
                 version_mismatch: true,
                 ..Self::new(ProblemKind::Conflict, error.to_string())
             },
+            // The lookup error names the domain and the resolver's reason, no secret.
+            IamError::Dns(_) => Self::new(
+                ProblemKind::Unavailable,
+                format!("{error}; the domain stays pending, try again later"),
+            ),
             _ => Self::internal(error),
         }
     }

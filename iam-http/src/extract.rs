@@ -58,6 +58,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
+        if let Some(missing) = missing_field(&error.inner().to_string()) {
+            let field = if path == "." {
+                missing
+            } else {
+                format!("{path}.{missing}")
+            };
+            return ApiError::field(&field, "is required");
+        }
         let field = if path == "." { "body".to_owned() } else { path };
         let last = field.rsplit('.').next().unwrap_or_default();
         let message = if SECRET_FIELDS.contains(&last) {
@@ -71,6 +79,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|error| ApiError::field("body", error.to_string()))?;
     Ok(value)
+}
+
+/// Returns the field that serde's "missing field `name`" message names, because serde
+/// reports a missing field at the path of the object that lacks it.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
 }
 
 /// Returns true for `application/json` and `application/<anything>+json`, with any

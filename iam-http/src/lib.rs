@@ -35,14 +35,19 @@
 //! The Ed25519 private key that signs access tokens is generated on first start and
 //! stored in the store's database (for SQLite, `iam.sqlite3` in the data directory), so
 //! anyone who can read that file can mint tokens. Client secrets are stored only as
-//! Argon2id hashes. No secret or token is written to a log or an error response.
+//! Argon2id hashes. The client secrets of SSO providers are encrypted with the key in
+//! `secret.key` of the data directory (see [`key_file`]); without that file they can't
+//! be decrypted. No secret or token is written to a log or an error response.
 
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
+pub mod dns;
+pub mod domain_check;
 pub mod error;
 pub mod extract;
+pub mod key_file;
 pub mod middleware;
 pub mod oauth;
 pub mod openapi;
@@ -50,6 +55,7 @@ pub mod paging;
 pub mod service;
 pub mod signing;
 pub mod state;
+pub mod user_token;
 
 pub use error::ApiError;
 pub use openapi::{openapi_document, router};

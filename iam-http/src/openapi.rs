@@ -85,12 +85,16 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::api::actions::routes())
         .merge(crate::api::audit::routes())
+        .merge(crate::api::claims::routes())
         .merge(crate::api::clients::routes())
-        .merge(crate::api::later::routes())
+        .merge(crate::api::domains::routes())
+        .merge(crate::api::invitations::routes())
         .merge(crate::api::me::routes())
         .merge(crate::api::policies::routes())
         .merge(crate::api::roles::routes())
+        .merge(crate::api::scim::routes())
         .merge(crate::api::scopes::routes())
+        .merge(crate::api::sso::routes())
         .merge(crate::api::subjects::routes())
         .merge(crate::api::users::routes())
         .merge(crate::oauth::routes())
@@ -178,12 +182,30 @@ impl IntoResponses for WriteErrors {
     }
 }
 
-/// The response of a feature that is not available yet.
-pub struct NotImplementedErrors;
+/// The error responses of operations that need no access token.
+pub struct AnonymousWriteErrors;
 
-impl IntoResponses for NotImplementedErrors {
+impl IntoResponses for AnonymousWriteErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[("501", "The feature is not available yet")])
+        problems(&[
+            BAD_REQUEST,
+            CONFLICT,
+            PAYLOAD_TOO_LARGE,
+            UNSUPPORTED_MEDIA_TYPE,
+            INTERNAL,
+        ])
+    }
+}
+
+/// The extra error response of operations that query DNS.
+pub struct DnsErrors;
+
+impl IntoResponses for DnsErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[(
+            "503",
+            "The DNS lookup failed; the domain stays `Pending`, try again later",
+        )])
     }
 }
 

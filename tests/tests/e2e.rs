@@ -661,3 +661,27 @@ on_both_stores!(
     paging_journey,
     problem_details_journey,
 );
+
+/// The README's walkthrough script runs to the end against its own server.
+#[test]
+fn walkthrough_script_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|error| panic!("{error}"));
+    support::server::server_binary();
+    let output = std::process::Command::new("bash")
+        .arg("examples/walkthrough.sh")
+        .current_dir(&root)
+        .env("IAM_WALKTHROUGH_PORT", port.to_string())
+        .output()
+        .unwrap_or_else(|error| panic!("running the walkthrough failed: {error}"));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the walkthrough failed:\n{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("page 3: 3 clients"), "{printed}");
+}

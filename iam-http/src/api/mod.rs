@@ -2,12 +2,16 @@
 
 pub mod actions;
 pub mod audit;
+pub mod claims;
 pub mod clients;
-pub mod later;
+pub mod domains;
+pub mod invitations;
 pub mod me;
 pub mod policies;
 pub mod roles;
+pub mod scim;
 pub mod scopes;
+pub mod sso;
 pub mod subjects;
 pub mod users;
 

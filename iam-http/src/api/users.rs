@@ -5,14 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use iam_core::id::{SubjectId, SubjectKind, UserId};
-use iam_core::user::{User, UserUpdate};
+use iam_core::user::{NewUser, User, UserUpdate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::roles::{self, RoleDto};
-use crate::api::with_etag;
+use crate::api::{created_with, with_etag};
 use crate::auth::{Access, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, IfMatch, etag};
@@ -127,8 +127,8 @@ async fn list_users(
     Ok(Json(ItemPage::new(&state, &uri, page, |dto| dto)))
 }
 
-/// Creates a user directly. The e-mail address's domain must be registered and
-/// confirmed for the tenant; domains are not available yet, so this always returns 400.
+/// Creates a user directly, without an invitation. The e-mail address's domain must be
+/// registered and confirmed for the tenant, else 400 on `email`.
 #[utoipa::path(
     post, path = "/v1/users/users", tag = "users",
     params(CreateUserQuery),
@@ -143,14 +143,19 @@ async fn create_user(
     let Some(email) = query.email.filter(|email| !email.is_empty()) else {
         return Err(ApiError::field("email", "is required"));
     };
-    let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
-    // TODO: create the user once domains can be registered and confirmed.
-    Err(ApiError::field(
-        "email",
-        format!(
-            "the domain `{domain}` of `{email}` is not confirmed for this tenant; register and confirm the domain first, or invite the user"
-        ),
-    ))
+    let input = NewUser {
+        email,
+        user_name: None,
+        full_name: query.full_name.unwrap_or_default(),
+        phone_number: query.phone_number.filter(|phone| !phone.is_empty()),
+        password_hash: None,
+    };
+    let user = caller
+        .tenant
+        .create_user_for_confirmed_domain(input)
+        .await?;
+    let location = format!("/v1/users/{}", user.id);
+    created_with(&location, &user_dto(&caller, user).await?)
 }
 
 /// Returns one user.

@@ -5,7 +5,10 @@
 
 mod api;
 mod auth;
+mod domains;
 mod oauth;
 mod openapi;
 mod problems;
+mod sso;
 mod support;
+mod users_more;

@@ -225,24 +225,28 @@ async fn wrong_method_is_405_problem() {
 }
 
 #[tokio::test]
-async fn later_features_are_501() {
+async fn former_placeholders_need_token() {
+    // These routes returned 501 before their features existed, and now they authenticate.
     let app = setup().await;
     for (method, path) in [
         (Method::GET, "/v1/domains"),
         (Method::GET, "/v1/sso"),
         (Method::POST, "/v1/scim"),
         (Method::POST, "/v1/users/invite"),
-        (Method::POST, "/v1/invitations/accept"),
         (Method::GET, "/v1/me/claims"),
     ] {
         let reply = app.call(method, path, None, None).await;
-        assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED, "{path}");
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(
             reply.problem_type(),
-            "urn:iam:problem:not-implemented",
+            "urn:iam:problem:unauthorized",
             "{path}"
         );
     }
+    let accept = app
+        .call(Method::POST, "/v1/invitations/accept", None, None)
+        .await;
+    assert_eq!(accept.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! A router over a `MemoryStore` with one tenant and its admin client, and helpers to
 //! send requests to it without a socket.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -10,6 +12,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
 use iam_core::Iam;
+use iam_core::cipher::SecretKey;
+use iam_core::clock::OsRandom;
+use iam_core::domain::{ResolveError, TxtResolver};
 use iam_core::store::MemoryStore;
 use iam_http::bootstrap::{AdminCredentials, create_tenant_with_admin};
 use iam_http::{AppState, TokenSigner, router};
@@ -23,6 +28,67 @@ pub struct TestApp {
     pub state: AppState,
     pub iam: Iam,
     pub admin: AdminCredentials,
+    pub dns: Arc<FixedResolver>,
+}
+
+/// A `TxtResolver` with fixed results: the TXT records set per name, no records for
+/// other names, and a lookup failure for names marked as failing. It records every
+/// queried name.
+#[derive(Debug, Default)]
+pub struct FixedResolver {
+    answers: Mutex<HashMap<String, Result<Vec<String>, String>>>,
+    queries: Mutex<Vec<String>>,
+}
+
+impl FixedResolver {
+    pub fn publish(&self, name: &str, value: &str) {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        match answers
+            .entry(name.to_owned())
+            .or_insert_with(|| Ok(Vec::new()))
+        {
+            Ok(values) => values.push(value.to_owned()),
+            failing => *failing = Ok(vec![value.to_owned()]),
+        }
+    }
+
+    pub fn fail(&self, name: &str, reason: &str) {
+        self.answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned(), Err(reason.to_owned()));
+    }
+
+    pub fn queries(&self) -> Vec<String> {
+        self.queries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[async_trait]
+impl TxtResolver for FixedResolver {
+    async fn txt_records(&self, name: &str) -> Result<Vec<String>, ResolveError> {
+        self.queries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(name.to_owned());
+        let answer = self
+            .answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned();
+        match answer {
+            None => Ok(Vec::new()),
+            Some(Ok(values)) => Ok(values),
+            Some(Err(reason)) => Err(ResolveError {
+                name: name.to_owned(),
+                reason,
+            }),
+        }
+    }
 }
 
 pub struct Reply {
@@ -46,7 +112,10 @@ impl Reply {
 
 pub async fn setup() -> TestApp {
     let store = Arc::new(MemoryStore::new());
-    let iam = Iam::open(store.clone())
+    let key = SecretKey::generate(&OsRandom).unwrap_or_else(|error| panic!("key: {error}"));
+    let iam = Iam::builder(store.clone())
+        .secret_key(key)
+        .open()
         .await
         .unwrap_or_else(|error| panic!("open: {error}"));
     let signer = TokenSigner::load_or_create(store.as_ref())
@@ -55,12 +124,14 @@ pub async fn setup() -> TestApp {
     let admin = create_tenant_with_admin(&iam, "acme")
         .await
         .unwrap_or_else(|error| panic!("tenant: {error}"));
-    let state = AppState::new(iam.clone(), signer, PUBLIC_URL);
+    let dns = Arc::new(FixedResolver::default());
+    let state = AppState::new(iam.clone(), signer, PUBLIC_URL).with_resolver(dns.clone());
     TestApp {
         app: router(state.clone()),
         state,
         iam,
         admin,
+        dns,
     }
 }
 
@@ -159,6 +230,44 @@ impl TestApp {
             "token request failed: {}",
             reply.body
         );
+        reply.body["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Returns an access token of the user `user` (e-mail address or id) of `acme`, as
+    /// `iam-server token` issues it.
+    pub async fn user_token(&self, user: &str) -> String {
+        iam_http::user_token::issue_user_token(
+            &self.iam,
+            self.state.signer(),
+            PUBLIC_URL,
+            "acme",
+            user,
+            "services.iam",
+        )
+        .await
+        .unwrap_or_else(|error| panic!("user token: {error}"))
+    }
+
+    /// Creates the tenant `name` with its admin client and returns an admin token of it.
+    pub async fn other_tenant_token(&self, name: &str) -> String {
+        let other = create_tenant_with_admin(&self.iam, name)
+            .await
+            .unwrap_or_else(|error| panic!("tenant: {error}"));
+        let reply = self
+            .token_request(
+                name,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &other.client_id),
+                    ("client_secret", &other.client_secret),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         reply.body["access_token"]
             .as_str()
             .unwrap_or_default()

@@ -25,30 +25,51 @@ pub struct DnsServer {
 impl DnsServer {
     /// Binds a free loopback port and starts answering.
     pub fn start() -> DnsServer {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|error| panic!("binding the DNS socket failed: {error}"));
+        let socket = UdpSocket::bind("127.0.0.1:0")
+            .unwrap_or_else(|error| panic!("binding the DNS socket failed: {error}"));
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap_or_else(|error| panic!("{error}"));
-        let address = socket.local_addr().unwrap_or_else(|error| panic!("{error}"));
+        let address = socket
+            .local_addr()
+            .unwrap_or_else(|error| panic!("{error}"));
         let records: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let queries: Arc<Mutex<Vec<String>>> = Arc::default();
         {
-            let (records, stop, queries) = (Arc::clone(&records), Arc::clone(&stop), Arc::clone(&queries));
+            let (records, stop, queries) = (
+                Arc::clone(&records),
+                Arc::clone(&stop),
+                Arc::clone(&queries),
+            );
             std::thread::spawn(move || serve(&socket, &records, &stop, &queries));
         }
-        DnsServer { address, records, stop, queries }
+        DnsServer {
+            address,
+            records,
+            stop,
+            queries,
+        }
     }
 
     /// Publishes a TXT record (names are compared case-insensitively).
     pub fn publish_txt(&self, name: &str, value: &str) {
-        let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        records.entry(name.to_ascii_lowercase()).or_default().push(value.to_owned());
+        let mut records = self
+            .records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        records
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(value.to_owned());
     }
 
     /// Returns the names queried so far.
     pub fn queries(&self) -> Vec<String> {
-        self.queries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.queries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -58,7 +79,12 @@ impl Drop for DnsServer {
     }
 }
 
-fn serve(socket: &UdpSocket, records: &Mutex<HashMap<String, Vec<String>>>, stop: &AtomicBool, queries: &Mutex<Vec<String>>) {
+fn serve(
+    socket: &UdpSocket,
+    records: &Mutex<HashMap<String, Vec<String>>>,
+    stop: &AtomicBool,
+    queries: &Mutex<Vec<String>>,
+) {
     let mut buffer = [0u8; 1500];
     while !stop.load(Ordering::Relaxed) {
         let Ok((length, peer)) = socket.recv_from(&mut buffer) else {
@@ -67,7 +93,10 @@ fn serve(socket: &UdpSocket, records: &Mutex<HashMap<String, Vec<String>>>, stop
         let Some(query) = parse_query(&buffer[..length]) else {
             continue;
         };
-        queries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(query.name.clone());
+        queries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(query.name.clone());
         let answers = records
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -105,7 +134,11 @@ fn parse_query(packet: &[u8]) -> Option<Query> {
         position += length;
     }
     let qtype = u16::from_be_bytes([*packet.get(position)?, *packet.get(position + 1)?]);
-    Some(Query { name: labels.join("."), qtype, question_end: position + 4 })
+    Some(Query {
+        name: labels.join("."),
+        qtype,
+        question_end: position + 4,
+    })
 }
 
 fn build_response(request: &[u8], query: &Query, answers: Option<&[String]>) -> Vec<u8> {
