@@ -22,9 +22,10 @@ use crate::openapi::{ReadErrors, WriteErrors};
 use crate::paging::{ItemPage, ItemPageQuery, PlainPageQuery};
 use crate::state::AppState;
 
-/// A client in a list.
+/// A client in a list. It allows no other properties, so that a list item matches exactly
+/// one of the summary and the details schema.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientDto {
     /// The generated client id.
     pub client_id: String,
