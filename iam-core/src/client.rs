@@ -1,7 +1,6 @@
 //! OAuth clients and their secrets.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -173,20 +172,11 @@ pub(crate) fn validate_redirect_uri(uri: &str) -> Result<(), String> {
     }
     match parsed.scheme() {
         "https" if parsed.host().is_some() => Ok(()),
-        "http" if is_loopback_host(&parsed) => Ok(()),
+        "http" if crate::validate::is_loopback_host(&parsed) => Ok(()),
         "http" => Err(format!(
             "`{uri}` must use https; http is allowed only on a loopback host"
         )),
         other => Err(format!("`{uri}` has scheme `{other}`; expected https")),
-    }
-}
-
-fn is_loopback_host(parsed: &url::Url) -> bool {
-    match parsed.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => IpAddr::V4(address).is_loopback(),
-        Some(url::Host::Ipv6(address)) => IpAddr::V6(address).is_loopback(),
-        None => false,
     }
 }
 

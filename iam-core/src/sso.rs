@@ -14,7 +14,6 @@
 //! one is stored.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -785,7 +784,7 @@ fn validate_authority(errors: &mut ValidationErrors, field: &str, authority: &st
     };
     match parsed.scheme() {
         "https" if parsed.host().is_some() => {}
-        "http" if is_loopback_host(&parsed) => {}
+        "http" if crate::validate::is_loopback_host(&parsed) => {}
         "http" => errors.add(
             field,
             format!("`{authority}` must use https; http is allowed only on a loopback host"),
@@ -803,15 +802,6 @@ fn validate_authority(errors: &mut ValidationErrors, field: &str, authority: &st
             field,
             format!("`{authority}` must not contain a query or fragment"),
         );
-    }
-}
-
-fn is_loopback_host(parsed: &url::Url) -> bool {
-    match parsed.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => IpAddr::V4(address).is_loopback(),
-        Some(url::Host::Ipv6(address)) => IpAddr::V6(address).is_loopback(),
-        None => false,
     }
 }
 

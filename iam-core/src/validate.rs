@@ -33,3 +33,14 @@ pub(crate) fn name(errors: &mut ValidationErrors, field: &str, value: &str, max:
         errors.add(field, "must not start or end with white space");
     }
 }
+
+/// Returns true when the URL's host is a loopback host: `localhost`, an address in
+/// `127.0.0.0/8`, or `[::1]`. Plain `http` is accepted only there (RFC 8252, section 7.3).
+pub(crate) fn is_loopback_host(parsed: &url::Url) -> bool {
+    match parsed.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => std::net::IpAddr::V4(address).is_loopback(),
+        Some(url::Host::Ipv6(address)) => std::net::IpAddr::V6(address).is_loopback(),
+        None => false,
+    }
+}

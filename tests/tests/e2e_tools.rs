@@ -39,14 +39,23 @@ fn python_with(module: &str) -> Option<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_validates() {
-    let Some(python) = python_with("openapi_spec_validator") else { return };
+    let Some(python) = python_with("openapi_spec_validator") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let admin = init_tenant(dir.path(), Backend::Sqlite, "acme");
     let server = Server::start(dir.path(), Backend::Sqlite, &[]);
     let api = Api::new(&server.base, &admin.tenant_name);
-    let reply = api.send(reqwest::Method::GET, "/openapi.json", None, None).await;
+    let reply = api
+        .send(reqwest::Method::GET, "/openapi.json", None, None)
+        .await;
     assert_eq!(reply.status, reqwest::StatusCode::OK);
-    assert_eq!(reply.body["openapi"].as_str().map(|version| version.starts_with("3.1")), Some(true));
+    assert_eq!(
+        reply.body["openapi"]
+            .as_str()
+            .map(|version| version.starts_with("3.1")),
+        Some(true)
+    );
 
     let file = dir.path().join("openapi.json");
     std::fs::write(&file, &reply.text).unwrap_or_else(|error| panic!("{error}"));
@@ -65,7 +74,9 @@ async fn openapi_document_validates() {
 
 #[test]
 fn schemathesis_finds_no_server_error() {
-    let Some(python) = python_with("schemathesis") else { return };
+    let Some(python) = python_with("schemathesis") else {
+        return;
+    };
     support::server::server_binary();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -204,9 +204,10 @@ fn reference(
     scope: &str,
 ) -> bool {
     if let Some(index) = built.users.iter().position(|user| *user == subject)
-        && world.disabled[index] {
-            return false;
-        }
+        && world.disabled[index]
+    {
+        return false;
+    }
     let Ok(action) = ActionName::parse("action", action) else {
         return false;
     };

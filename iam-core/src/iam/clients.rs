@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::users::check_version;
+use super::check_version;
 use super::{AuditEntry, Change, TenantIam};
 use crate::casefold::fold;
 use crate::client::{

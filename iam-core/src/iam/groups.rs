@@ -4,8 +4,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::json;
 
+use super::check_version;
 use super::subjects::split_pair;
-use super::users::check_version;
 use super::{AuditEntry, TenantIam};
 use crate::casefold::fold;
 use crate::error::{IamError, ValidationErrors};

@@ -482,3 +482,22 @@ fn store_conflict_to_domain(error: StoreError) -> IamError {
         other => IamError::Store(other),
     }
 }
+
+/// Fails with [`IamError::VersionMismatch`] when `expected` is given and differs from
+/// `actual`.
+pub(crate) fn check_version(
+    kind: &'static str,
+    id: &str,
+    actual: u64,
+    expected: Option<u64>,
+) -> Result<(), IamError> {
+    match expected {
+        Some(expected) if expected != actual => Err(IamError::VersionMismatch {
+            kind,
+            id: id.to_owned(),
+            expected,
+            actual,
+        }),
+        _ => Ok(()),
+    }
+}

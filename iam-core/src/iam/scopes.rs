@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use super::check_version;
 use super::subjects::split_pair;
-use super::users::check_version;
 use super::{AuditEntry, TenantIam};
 use crate::error::{IamError, ValidationErrors};
 use crate::oauth_scope::{BUILT_IN_SCOPES, OAuthScope, OAuthScopeInput, validate_scope_name};

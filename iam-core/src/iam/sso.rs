@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::users::check_version;
+use super::check_version;
 use super::{AuditEntry, TenantIam};
 use crate::casefold::fold;
 use crate::cipher::{self, Sealed, SecretKey};

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{AuditEntry, Change, TenantIam};
+use super::{AuditEntry, Change, TenantIam, check_version};
 use crate::casefold::fold;
 use crate::error::IamError;
 use crate::id::{SubjectId, UserId};
@@ -251,23 +251,4 @@ pub(super) fn user_created_entry(user: &User) -> AuditEntry {
         SubjectId::User(user.id),
         json!({ "userName": user.user_name, "email": user.email, "hasPassword": user.has_password() }),
     )
-}
-
-/// Fails with [`IamError::VersionMismatch`] when `expected` is given and differs from
-/// `actual`.
-pub(super) fn check_version(
-    kind: &'static str,
-    id: &str,
-    actual: u64,
-    expected: Option<u64>,
-) -> Result<(), IamError> {
-    match expected {
-        Some(expected) if expected != actual => Err(IamError::VersionMismatch {
-            kind,
-            id: id.to_owned(),
-            expected,
-            actual,
-        }),
-        _ => Ok(()),
-    }
 }

@@ -18,7 +18,7 @@
 //! # Writing a backend
 //!
 //! Implement [`Store`] and run the conformance suite (feature `conformance`) with
-//! [`crate::conformance_tests!`]. The suite checks every rule above and the domain
+//! `iam_core::conformance_tests!`. The suite checks every rule above and the domain
 //! behaviour built on it, including a model test against [`MemoryStore`].
 
 mod error;
