@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,10 +20,11 @@ pub const MAX_ACTION_LEN: usize = 128;
 /// The maximum number of dot-separated segments of an action name.
 pub const MAX_ACTION_SEGMENTS: usize = 8;
 
-/// A valid action name in lowercase.
+/// A valid action name in lowercase. Cloning is cheap (a shared string), because every
+/// allowed decision carries the action that granted it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ActionName(String);
+pub struct ActionName(Arc<str>);
 
 impl ActionName {
     /// Parses an action name, lowercasing it first.
@@ -62,7 +64,7 @@ impl ActionName {
                 bad.escape_default()
             ));
         }
-        Ok(Self(lowered))
+        Ok(Self(Arc::from(lowered)))
     }
 
     /// Returns the name.
@@ -91,7 +93,7 @@ impl TryFrom<String> for ActionName {
 
 impl From<ActionName> for String {
     fn from(name: ActionName) -> Self {
-        name.0
+        name.0.to_string()
     }
 }
 

@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,11 +29,11 @@ pub const MAX_SCOPE_LEN: usize = 1024;
 /// The maximum number of path segments of a scope.
 pub const MAX_SCOPE_SEGMENTS: usize = 32;
 
-/// A resource scope in canonical form.
+/// A resource scope in canonical form. Cloning is cheap (a shared string).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ResourceScope {
-    canonical: String,
+    canonical: Arc<str>,
     /// Byte length of the origin (`https://host:port`) at the start of `canonical`;
     /// 0 for relative scopes.
     origin_len: usize,
@@ -51,7 +52,7 @@ impl ResourceScope {
     /// Returns the root scope `/`, which covers every relative scope.
     pub fn root() -> Self {
         Self {
-            canonical: "/".to_owned(),
+            canonical: Arc::from("/"),
             origin_len: 0,
         }
     }
@@ -59,17 +60,22 @@ impl ResourceScope {
     fn try_new(text: &str) -> Result<Self, String> {
         let (canonical, origin_len) = canonicalize(text)?;
         Ok(Self {
-            canonical: canonical.into_owned(),
+            canonical: Arc::from(canonical),
             origin_len,
         })
     }
 
-    /// Wraps text that [`canonicalize`] produced, with its origin length.
-    pub(crate) fn from_canonical(canonical: &str, origin_len: usize) -> Self {
+    /// Wraps shared text that [`canonicalize`] produced, with its origin length.
+    pub(crate) fn from_shared(canonical: Arc<str>, origin_len: usize) -> Self {
         Self {
-            canonical: canonical.to_owned(),
+            canonical,
             origin_len,
         }
+    }
+
+    /// Returns the canonical text as a shared string, for indexes that keep it.
+    pub(crate) fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.canonical)
     }
 
     /// Returns the canonical text.
@@ -103,7 +109,7 @@ impl ResourceScope {
     pub fn ancestors_and_self(&self) -> Vec<ResourceScope> {
         covering_ends(&self.canonical, self.origin_len)
             .map(|end| Self {
-                canonical: self.canonical[..end].to_owned(),
+                canonical: Arc::from(&self.canonical[..end]),
                 origin_len: self.origin_len,
             })
             .collect()
@@ -303,7 +309,7 @@ impl TryFrom<String> for ResourceScope {
 
 impl From<ResourceScope> for String {
     fn from(scope: ResourceScope) -> Self {
-        scope.canonical
+        scope.canonical.to_string()
     }
 }
 

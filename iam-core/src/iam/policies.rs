@@ -171,10 +171,7 @@ impl TenantIam {
         let mut subjects = vec![subject];
         if filter.include_inherited {
             subjects.extend(
-                self.iam
-                    .inner
-                    .index
-                    .read(self.tenant.id, |index| index.closure(&subject))
+                self.read_index(|index| index.closure(&subject))
                     .unwrap_or_default(),
             );
         }
@@ -198,10 +195,7 @@ impl TenantIam {
         subject: &SubjectId,
     ) -> Result<Vec<EffectivePermission>, IamError> {
         let closure = self
-            .iam
-            .inner
-            .index
-            .read(self.tenant.id, |index| index.closure(subject))
+            .read_index(|index| index.closure(subject))
             .ok_or_else(|| IamError::not_found("subject", subject))?;
         let mut holders = vec![*subject];
         holders.extend(closure);
@@ -224,7 +218,7 @@ impl TenantIam {
     /// Decides each request with one consistent view of the index, in order.
     pub fn check_batch(&self, requests: &[CheckRequest]) -> Vec<Decision> {
         let catalog = self.iam.catalog();
-        self.iam.inner.index.read(self.tenant.id, |index| {
+        self.read_index(|index| {
             requests
                 .iter()
                 .map(|request| {
@@ -243,9 +237,7 @@ impl TenantIam {
     /// specific scope, then the most specific action.
     pub fn check(&self, subject: &SubjectId, action: &str, scope: &str) -> Decision {
         let catalog = self.iam.catalog();
-        self.iam.inner.index.read(self.tenant.id, |index| {
-            index.check(catalog, subject, action, scope)
-        })
+        self.read_index(|index| index.check(catalog, subject, action, scope))
     }
 }
 
@@ -271,11 +263,7 @@ impl TenantIam {
     /// Returns the counts of the tenant's policy index, including the stored policies
     /// whose action is no longer in the catalogue.
     pub fn policy_index_stats(&self) -> PolicyIndexStats {
-        let (indexed_policies, orphaned_policies) = self
-            .iam
-            .inner
-            .index
-            .read(self.tenant.id, |index| index.policy_counts());
+        let (indexed_policies, orphaned_policies) = self.read_index(|index| index.policy_counts());
         PolicyIndexStats {
             indexed_policies,
             orphaned_policies,

@@ -1,5 +1,7 @@
 //! Tenants, and the tenant-scoped handle through which every other operation runs.
 
+use std::sync::{Arc, PoisonError, RwLock};
+
 use serde_json::json;
 
 use super::{AuditEntry, Change, Iam, Reader, commit_with_audit};
@@ -7,6 +9,7 @@ use crate::audit::Actor;
 use crate::casefold::fold;
 use crate::error::IamError;
 use crate::id::{RoleId, TenantId};
+use crate::index::TenantIndex;
 use crate::role::{Role, TENANT_ADMIN};
 use crate::store::{CommitReceipt, Kind, Namespace, ScanRange};
 use crate::tenant::{Tenant, validate_tenant_name};
@@ -130,6 +133,7 @@ impl Iam {
         let tenant = self.get_tenant(id).await?;
         Ok(TenantIam {
             iam: self.clone(),
+            index: self.inner.index.tenant(tenant.id),
             tenant,
             actor,
         })
@@ -142,6 +146,8 @@ pub struct TenantIam {
     pub(super) iam: Iam,
     pub(super) tenant: Tenant,
     pub(super) actor: Actor,
+    /// The tenant's policy index, resolved once so that a check takes one read lock.
+    index: Arc<RwLock<TenantIndex>>,
 }
 
 impl TenantIam {
@@ -161,12 +167,20 @@ impl TenantIam {
             iam: self.iam.clone(),
             tenant: self.tenant.clone(),
             actor,
+            index: Arc::clone(&self.index),
         }
     }
 
     /// Returns the facade.
     pub fn iam(&self) -> &Iam {
         &self.iam
+    }
+
+    /// Runs `f` with read access to the tenant's policy index.
+    pub(super) fn read_index<T>(&self, f: impl FnOnce(&TenantIndex) -> T) -> T {
+        // Index updates do not panic between their first and last change, so the data
+        // behind a poisoned lock is consistent.
+        f(&self.index.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub(super) fn namespace(&self) -> Namespace {

@@ -54,7 +54,7 @@ pub(crate) struct TenantIndex {
     /// Direct members of each group.
     members: FastMap<SubjectId, Vec<SubjectId>>,
     /// Granted scopes (canonical text) by subject and action number.
-    grants: FastMap<(SubjectId, u32), FastSet<Box<str>>>,
+    grants: FastMap<(SubjectId, u32), FastSet<Arc<str>>>,
     /// Policies whose action is not in the catalogue: stored, granting nothing.
     orphaned: usize,
     policies: usize,
@@ -109,7 +109,7 @@ impl TenantIndex {
                             .grants
                             .entry((subject, number))
                             .or_default()
-                            .insert(Box::from(scope.as_str()));
+                            .insert(scope.shared());
                         self.policies += usize::from(inserted);
                     }
                     None => self.orphaned += 1,
@@ -237,36 +237,35 @@ impl TenantIndex {
         // The subject itself first, then its groups breadth-first, so the first match is
         // reached through the fewest memberships.
         if let Some(found) = self.best_grant(*subject, chain, &canonical, origin_len) {
-            return allow(catalog, vec![*subject], found, &canonical, origin_len);
+            return allow(catalog, vec![*subject], found, origin_len);
         }
         for (position, ancestor) in entry.closure.iter().enumerate() {
             if let Some(found) = self.best_grant(ancestor.group, chain, &canonical, origin_len) {
                 let path = path_to(*subject, &entry.closure, position);
-                return allow(catalog, path, found, &canonical, origin_len);
+                return allow(catalog, path, found, origin_len);
             }
         }
         Decision::Deny(DenyReason::NoMatchingPolicy)
     }
 
-    /// Returns the policy of `holder` that covers the request, as (action number, end of
-    /// the covering scope in `canonical`): the most specific scope first, then the most
-    /// specific action.
+    /// Returns the policy of `holder` that covers the request, as (action number, stored
+    /// scope): the most specific scope first, then the most specific action.
     fn best_grant(
         &self,
         holder: SubjectId,
         chain: &[u32],
         canonical: &str,
         origin_len: usize,
-    ) -> Option<(u32, usize)> {
-        let mut best: Option<(u32, usize)> = None;
+    ) -> Option<(u32, &Arc<str>)> {
+        let mut best: Option<(u32, &Arc<str>)> = None;
         for &action in chain {
             let Some(scopes) = self.grants.get(&(holder, action)) else {
                 continue;
             };
             for end in covering_ends(canonical, origin_len) {
-                if scopes.contains(&canonical[..end]) {
-                    if best.is_none_or(|(_, best_end)| end > best_end) {
-                        best = Some((action, end));
+                if let Some(stored) = scopes.get(&canonical[..end]) {
+                    if best.is_none_or(|(_, best_scope)| stored.len() > best_scope.len()) {
+                        best = Some((action, stored));
                     }
                     break;
                 }
@@ -294,17 +293,17 @@ impl TenantIndex {
     }
 }
 
-/// Builds the allow decision for the grant `(action, end)` found at the end of `path`.
+/// Builds the allow decision for the grant `(action, scope)` found at the end of `path`.
+/// The action and scope are shared strings, so the decision copies no text.
 fn allow(
     catalog: &ActionCatalog,
     path: Vec<SubjectId>,
-    (action, end): (u32, usize),
-    canonical: &str,
+    (action, scope): (u32, &Arc<str>),
     origin_len: usize,
 ) -> Decision {
     let holder = path.last().copied();
     let action = catalog.name_of(action).cloned();
-    let scope = ResourceScope::from_canonical(&canonical[..end], origin_len);
+    let scope = ResourceScope::from_shared(Arc::clone(scope), origin_len);
     match (holder, action) {
         (Some(subject), Some(action)) => Decision::Allow(Grant {
             subject,
@@ -350,8 +349,10 @@ pub(crate) struct PolicyIndex {
 }
 
 impl PolicyIndex {
-    /// Returns the tenant's index, creating an empty one when there is none.
-    fn tenant(&self, tenant: TenantId) -> Arc<RwLock<TenantIndex>> {
+    /// Returns the tenant's index, creating an empty one when there is none. Handles keep
+    /// it, so a check takes one read lock; entries are never replaced once handles exist
+    /// (only [`PolicyIndex::insert`] replaces, while the facade opens).
+    pub(crate) fn tenant(&self, tenant: TenantId) -> Arc<RwLock<TenantIndex>> {
         // Index updates do not panic between their first and last change, so the data
         // behind a poisoned lock is consistent; the same holds for every lock below.
         if let Some(index) = self
@@ -380,14 +381,5 @@ impl PolicyIndex {
         let index = self.tenant(tenant);
         let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
         index.apply(catalog, ops);
-    }
-
-    /// Runs `f` with read access to a tenant's index (an empty one for unknown tenants).
-    pub(crate) fn read<T>(&self, tenant: TenantId, f: impl FnOnce(&TenantIndex) -> T) -> T {
-        let tenants = self.tenants.read().unwrap_or_else(PoisonError::into_inner);
-        match tenants.get(&tenant) {
-            Some(index) => f(&index.read().unwrap_or_else(PoisonError::into_inner)),
-            None => f(&TenantIndex::default()),
-        }
     }
 }

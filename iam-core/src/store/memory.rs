@@ -2,6 +2,7 @@
 //! tests and short-lived embeddings. Nothing survives the process.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -95,7 +96,18 @@ impl Store for MemoryStore {
         let Some(table) = tables.get(&(range.namespace, range.kind)) else {
             return Ok(Vec::new());
         };
-        let matching = table.iter().filter(|(id, _)| range.contains(id));
+        // Ids with the prefix form one contiguous run that starts at the prefix itself,
+        // so the scan seeks there and stops at the first id without it.
+        let start = match &range.after {
+            Some(after) if !range.reverse && after.as_str() >= range.prefix.as_str() => {
+                Bound::Excluded(after.clone())
+            }
+            _ => Bound::Included(range.prefix.clone()),
+        };
+        let matching = table
+            .range((start, Bound::Unbounded))
+            .take_while(|(id, _)| id.starts_with(&range.prefix))
+            .filter(|(id, _)| range.contains(id));
         let to_record = |(id, (version, body)): (&String, &Entry)| Record {
             id: id.clone(),
             version: *version,
@@ -103,7 +115,8 @@ impl Store for MemoryStore {
         };
         let limit = range.limit.unwrap_or(usize::MAX);
         let records = if range.reverse {
-            matching.rev().take(limit).map(to_record).collect()
+            let all: Vec<_> = matching.collect();
+            all.into_iter().rev().take(limit).map(to_record).collect()
         } else {
             matching.take(limit).map(to_record).collect()
         };
