@@ -13,6 +13,7 @@ use iam_core::cipher::SecretKey;
 use iam_core::clock::OsRandom;
 use iam_core::domain::TxtResolver;
 use iam_core::store::{Store, StoreError};
+use iam_core::token::ACCESS_TOKEN_LIFETIME_SECS;
 use iam_core::{Iam, IamError};
 use iam_store_sled::SledStore;
 use iam_store_sqlite::SqliteStore;
@@ -21,10 +22,15 @@ use serde::Deserialize;
 use crate::bootstrap::{AdminCredentials, create_tenant_with_admin};
 use crate::dns::{DnsTxtResolver, ResolverSetupError, UnavailableResolver};
 use crate::key_file::{self, KeyFileError, KeyOrigin};
-use crate::middleware::error_chain;
+use crate::middleware::{DEFAULT_REQUEST_TIMEOUT, error_chain};
+use crate::rate_limit::{
+    DEFAULT_MAX_TRACKED_KEYS, DEFAULT_PER_ADDRESS_PER_MINUTE, DEFAULT_PER_CLIENT_PER_MINUTE,
+    RateLimitConfig,
+};
+use crate::serve::{ConnectionLimits, DEFAULT_HEADER_READ_TIMEOUT_SECS};
 use crate::signing::{SigningKeyError, TokenSigner};
 use crate::state::AppState;
-use crate::user_token::{UserTokenError, issue_user_token};
+use crate::user_token::{UserTokenError, issue_user_token_with_lifetime};
 
 /// The name of the tenant created on the first start of an empty store.
 pub const DEFAULT_TENANT: &str = "default";
@@ -50,7 +56,8 @@ token for that user.";
     version,
     about,
     after_help = AFTER_HELP,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    args_override_self = true
 )]
 pub struct Cli {
     /// The command; `serve` when none is given.
@@ -68,6 +75,7 @@ pub enum Command {
     /// client's credentials as one JSON object.
     Init(InitArgs),
     /// Run the HTTP service until SIGINT or SIGTERM.
+    #[command(args_override_self = true)]
     Serve(ServeArgs),
     /// Print an access token for a user of a tenant on standard output. The command opens
     /// the store itself, so the server must be stopped first.
@@ -79,7 +87,7 @@ pub enum Command {
 const TOKEN_AFTER_HELP: &str = "\
 The token has the claims of a client token with `sub` = `user-<id>`, `client_id` = \
 `iam-server` and the user's tenant roles as `role`. It is valid for one hour, until it is \
-revoked, or until the user is deleted or disabled. `--public-url` must match the \
+revoked, or until the user is deleted or disabled; `--lifetime` shortens it. `--public-url` must match the \
 server's public base URL, because the issuer claim is built from it.";
 
 /// The storage backends.
@@ -176,6 +184,37 @@ pub struct ServeArgs {
     /// The secret key file.
     #[command(flatten)]
     pub key: KeyArgs,
+    /// Requests per minute per client id at the token, revocation and introspection
+    /// endpoints together; successful and failed attempts count. 0 turns the limit off.
+    #[arg(long, env = "IAM_TOKEN_RATE_LIMIT", default_value_t = DEFAULT_PER_CLIENT_PER_MINUTE)]
+    pub token_rate_limit: u32,
+    /// Requests per minute per source address (IPv6: per /64 network) at the token,
+    /// revocation and introspection endpoints together, and separately at
+    /// `/v1/invitations/accept`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "IAM_TOKEN_RATE_LIMIT_PER_ADDRESS",
+        default_value_t = DEFAULT_PER_ADDRESS_PER_MINUTE
+    )]
+    pub token_rate_limit_per_address: u32,
+    /// Seconds that one request may take, body included, before it is cancelled with
+    /// 408.
+    #[arg(
+        long,
+        env = "IAM_REQUEST_TIMEOUT",
+        default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub request_timeout: u64,
+    /// Seconds that a client has to send a complete request head; the connection is
+    /// closed otherwise. Also the idle timeout of keep-alive connections.
+    #[arg(
+        long,
+        env = "IAM_HEADER_READ_TIMEOUT",
+        default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_read_timeout: u64,
 }
 
 /// The options of `token`.
@@ -197,6 +236,14 @@ pub struct TokenArgs {
     /// `http://<listen address>`).
     #[arg(long, env = "IAM_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
     pub public_url: String,
+    /// Seconds until the token expires, at most one hour. 0 issues a token that has
+    /// already expired, which tests use to check that the server rejects it.
+    #[arg(
+        long,
+        default_value_t = ACCESS_TOKEN_LIFETIME_SECS,
+        value_parser = clap::value_parser!(i64).range(0..=ACCESS_TOKEN_LIFETIME_SECS)
+    )]
+    pub lifetime: i64,
 }
 
 /// Checks a domain token prefix: 1 to 64 printable ASCII characters without spaces,
@@ -474,7 +521,19 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             address: args.listen,
             source,
         })?;
-    let state = AppState::new(iam.clone(), signer, &public_url).with_resolver(resolver.clone());
+    let rate_limits = RateLimitConfig {
+        per_client_per_minute: args.token_rate_limit,
+        per_address_per_minute: args.token_rate_limit_per_address,
+        max_tracked_keys: DEFAULT_MAX_TRACKED_KEYS,
+    };
+    let request_timeout = Duration::from_secs(args.request_timeout);
+    let connection_limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+    };
+    let state = AppState::new(iam.clone(), signer, &public_url)
+        .with_resolver(resolver.clone())
+        .with_rate_limits(rate_limits)
+        .with_request_timeout(request_timeout);
     let app = crate::router(state);
     tracing::info!(
         listen = %args.listen,
@@ -483,6 +542,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         store = ?args.store.store,
         dns = ?resolver,
         domain_recheck_interval_secs = args.domain_recheck_interval,
+        token_rate_limit_per_minute = args.token_rate_limit,
+        token_rate_limit_per_address_per_minute = args.token_rate_limit_per_address,
+        request_timeout_secs = args.request_timeout,
+        header_read_timeout_secs = args.header_read_timeout,
         "serving"
     );
 
@@ -493,14 +556,13 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Duration::from_secs(args.domain_recheck_interval),
         stop_receiver,
     ));
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Stop the domain checks together with the HTTP service.
-            let _ = stop_sender.send(true);
-        })
-        .await
-        .map_err(CliError::Serve);
+    let served = crate::serve::serve(listener, app, connection_limits, async move {
+        shutdown_signal().await;
+        // Stop the domain checks together with the HTTP service.
+        let _ = stop_sender.send(true);
+    })
+    .await
+    .map_err(CliError::Serve);
     if let Err(error) = recheck.await {
         tracing::error!(%error, "the domain re-check task failed");
     }
@@ -537,13 +599,14 @@ async fn token(args: TokenArgs) -> Result<(), CliError> {
     let store = open_store(&args.store).await?;
     let iam = Iam::open(store.clone()).await?;
     let signer = TokenSigner::load_or_create(store.as_ref()).await?;
-    let token = issue_user_token(
+    let token = issue_user_token_with_lifetime(
         &iam,
         &signer,
         &args.public_url,
         &args.tenant,
         &args.user,
         &args.scope,
+        args.lifetime,
     )
     .await
     .map_err(CliError::UserToken)?;
@@ -552,6 +615,7 @@ async fn token(args: TokenArgs) -> Result<(), CliError> {
         tenant = %args.tenant,
         user = %args.user,
         scope = %args.scope,
+        lifetime_secs = args.lifetime,
         "issued an access token for the user; it was printed on standard output"
     );
     Ok(())

@@ -42,6 +42,8 @@ pub enum ProblemKind {
     PayloadTooLarge,
     /// 415: the body is not JSON.
     UnsupportedMediaType,
+    /// 429: the caller sent too many requests; `Retry-After` says when to try again.
+    TooManyRequests,
     /// 500: the server failed.
     Internal,
     /// 501: the feature is not available yet.
@@ -64,6 +66,7 @@ impl ProblemKind {
             ProblemKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ProblemKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProblemKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ProblemKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ProblemKind::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +86,7 @@ impl ProblemKind {
             ProblemKind::PreconditionFailed => "precondition-failed",
             ProblemKind::PayloadTooLarge => "payload-too-large",
             ProblemKind::UnsupportedMediaType => "unsupported-media-type",
+            ProblemKind::TooManyRequests => "too-many-requests",
             ProblemKind::Internal => "internal",
             ProblemKind::NotImplemented => "not-implemented",
             ProblemKind::Unavailable => "unavailable",
@@ -102,6 +106,7 @@ impl ProblemKind {
             ProblemKind::PreconditionFailed => "Precondition failed",
             ProblemKind::PayloadTooLarge => "Payload too large",
             ProblemKind::UnsupportedMediaType => "Unsupported media type",
+            ProblemKind::TooManyRequests => "Too many requests",
             ProblemKind::Internal => "Internal server error",
             ProblemKind::NotImplemented => "Not implemented",
             ProblemKind::Unavailable => "Service unavailable",
@@ -120,6 +125,7 @@ impl ProblemKind {
             StatusCode::PRECONDITION_FAILED => ProblemKind::PreconditionFailed,
             StatusCode::PAYLOAD_TOO_LARGE => ProblemKind::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ProblemKind::UnsupportedMediaType,
+            StatusCode::TOO_MANY_REQUESTS => ProblemKind::TooManyRequests,
             StatusCode::NOT_IMPLEMENTED => ProblemKind::NotImplemented,
             StatusCode::SERVICE_UNAVAILABLE => ProblemKind::Unavailable,
             status if status.is_client_error() => ProblemKind::Validation,
@@ -140,6 +146,9 @@ impl ProblemKind {
             ProblemKind::PreconditionFailed => "`If-Match` does not match the current version",
             ProblemKind::PayloadTooLarge => "the request body is larger than 64 KiB",
             ProblemKind::UnsupportedMediaType => "the request body must be `application/json`",
+            ProblemKind::TooManyRequests => {
+                "too many requests; wait for the seconds in `Retry-After` and try again"
+            }
             ProblemKind::Internal => {
                 "the server failed to handle the request; quote the request id when reporting it"
             }
@@ -200,6 +209,8 @@ pub struct ApiError {
     challenge: Option<&'static str>,
     /// True for a conflict that comes from a stale version.
     version_mismatch: bool,
+    /// The `Retry-After` seconds of a 429.
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -212,6 +223,15 @@ impl ApiError {
             cause: None,
             challenge: None,
             version_mismatch: false,
+            retry_after_secs: None,
+        }
+    }
+
+    /// Creates a 429 with `Retry-After: <retry_after_secs>`.
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::new(ProblemKind::TooManyRequests, detail)
         }
     }
 
@@ -364,6 +384,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
+        }
+        if let Some(seconds) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -13,6 +13,12 @@ use crate::error::{ApiError, ProblemKind};
 /// another limit.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The deepest nesting of arrays and objects that a JSON body may have. No request type
+/// nests deeper than a few levels, and the check runs before deserialization, so a
+/// deeply nested body costs one linear scan and never reaches serde's recursion (whose own
+/// limit is 128).
+pub const MAX_JSON_DEPTH: usize = 32;
+
 /// Request fields whose values are secret: a deserialization error on them never quotes
 /// the value.
 const SECRET_FIELDS: [&str; 4] = ["value", "password", "token", "clientSecret"];
@@ -55,6 +61,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 ///
 /// A 400 [`ApiError`] with the field path (or `body` for the document itself).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    check_json_depth(bytes, MAX_JSON_DEPTH)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -79,6 +86,46 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|error| ApiError::field("body", error.to_string()))?;
     Ok(value)
+}
+
+/// Rejects a JSON text whose arrays and objects nest deeper than `max_depth`. Brackets
+/// inside strings are skipped. The scan does not validate the JSON, because the parser
+/// that runs next does.
+///
+/// # Errors
+///
+/// A 400 [`ApiError`] on the field `body`.
+pub fn check_json_depth(bytes: &[u8], max_depth: usize) -> Result<(), ApiError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(ApiError::field(
+                        "body",
+                        format!("nests arrays and objects deeper than {max_depth} levels"),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Returns the field that serde's "missing field `name`" message names, because serde

@@ -16,10 +16,16 @@
 //! let signer = TokenSigner::load_or_create(store.as_ref()).await?;
 //! let app = router(AppState::new(iam, signer, "http://127.0.0.1:8080"));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await?;
+//! let limits = iam_http::serve::ConnectionLimits::default();
+//! iam_http::serve::serve(listener, app, limits, std::future::pending()).await?;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! [`serve::serve`] sets the header read timeout and the peer address (`ConnectInfo`) of
+//! each request. The per-address rate limits of [`rate_limit`] count only requests that
+//! carry a peer address, so a server built on `axum::serve` must pass
+//! `app.into_make_service_with_connect_info::<SocketAddr>()` to have them.
 //!
 //! # Authorizing the API
 //!
@@ -52,6 +58,8 @@ pub mod middleware;
 pub mod oauth;
 pub mod openapi;
 pub mod paging;
+pub mod rate_limit;
+pub mod serve;
 pub mod service;
 pub mod signing;
 pub mod state;

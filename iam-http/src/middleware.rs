@@ -21,18 +21,19 @@ use crate::extract::MAX_BODY_BYTES;
 /// The header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// How long one request may take before it is cancelled with 408.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one request may take by default before it is cancelled with 408. The time
+/// includes reading the body, so it also bounds a client that sends its body slowly.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Wraps `router` in every layer. The request id is set first, so every later layer and
-/// every log line can name it.
-pub fn apply_layers(router: Router) -> Router {
+/// Wraps `router` in every layer, with `request_timeout` for each request. The request id
+/// is set first, so every later layer and every log line can name it.
+pub fn apply_layers(router: Router, request_timeout: Duration) -> Router {
     router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            request_timeout,
         ))
         .layer(from_fn(observe))
         .layer(PropagateRequestIdLayer::x_request_id())

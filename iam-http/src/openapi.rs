@@ -105,7 +105,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 /// layers of [`crate::middleware`].
 pub fn router(state: AppState) -> Router {
     let (router, _) = api_routes().split_for_parts();
-    apply_layers(router.fallback(no_route).with_state(state))
+    let request_timeout = state.request_timeout();
+    apply_layers(router.fallback(no_route).with_state(state), request_timeout)
 }
 
 /// Returns the OpenAPI document of every route, built once per process.

@@ -1,6 +1,7 @@
 //! The state shared by every handler.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use iam_core::Iam;
@@ -8,14 +9,18 @@ use iam_core::domain::{ResolveError, TxtResolver};
 use iam_core::tenant::Tenant;
 use iam_core::token::issuer_url;
 
+use crate::middleware::DEFAULT_REQUEST_TIMEOUT;
+use crate::rate_limit::{RateLimitConfig, RateLimits};
 use crate::signing::TokenSigner;
 
-/// The facade, the token signer, the public base URL and the DNS resolver of domain
-/// verification. Cheap to clone.
+/// The facade, the token signer, the public base URL, the DNS resolver of domain
+/// verification, the rate limits and the request timeout. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
     resolver: Arc<dyn TxtResolver>,
+    rate_limits: Arc<RateLimits>,
+    request_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -30,7 +35,8 @@ impl AppState {
     /// server (such as `https://iam.example.com`); issuers and paging links start with it.
     ///
     /// Domain verification fails with a lookup error until a resolver is set with
-    /// [`AppState::with_resolver`].
+    /// [`AppState::with_resolver`]. The rate limits are the defaults of
+    /// [`RateLimitConfig`] and the request timeout is [`DEFAULT_REQUEST_TIMEOUT`].
     pub fn new(iam: Iam, signer: TokenSigner, public_url: &str) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -39,7 +45,37 @@ impl AppState {
                 public_url: public_url.trim_end_matches('/').to_owned(),
             }),
             resolver: Arc::new(NoResolver),
+            rate_limits: Arc::new(RateLimits::default()),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
+    }
+
+    /// Replaces the rate limits with new, empty limiters of `config`.
+    #[must_use]
+    pub fn with_rate_limits(self, config: RateLimitConfig) -> Self {
+        Self {
+            rate_limits: Arc::new(RateLimits::new(config)),
+            ..self
+        }
+    }
+
+    /// Sets how long one request may take before it is cancelled with 408.
+    #[must_use]
+    pub fn with_request_timeout(self, timeout: Duration) -> Self {
+        Self {
+            request_timeout: timeout,
+            ..self
+        }
+    }
+
+    /// Returns the rate limiters.
+    pub fn rate_limits(&self) -> &RateLimits {
+        &self.rate_limits
+    }
+
+    /// Returns the request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
     }
 
     /// Sets the DNS resolver that domain verification uses.

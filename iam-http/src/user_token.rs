@@ -63,6 +63,33 @@ pub async fn issue_user_token(
     user: &str,
     scope: &str,
 ) -> Result<String, UserTokenError> {
+    issue_user_token_with_lifetime(
+        iam,
+        signer,
+        public_url,
+        tenant,
+        user,
+        scope,
+        ACCESS_TOKEN_LIFETIME_SECS,
+    )
+    .await
+}
+
+/// Issues a user token as [`issue_user_token`] does, valid for `lifetime_secs` seconds
+/// from now. A lifetime of 0 or less gives a token that has already expired.
+///
+/// # Errors
+///
+/// [`UserTokenError`] naming the tenant, user or scope that is not usable.
+pub async fn issue_user_token_with_lifetime(
+    iam: &Iam,
+    signer: &TokenSigner,
+    public_url: &str,
+    tenant: &str,
+    user: &str,
+    scope: &str,
+    lifetime_secs: i64,
+) -> Result<String, UserTokenError> {
     let Some(found) = iam.find_tenant(tenant).await? else {
         return Err(UserTokenError::TenantNotFound(tenant.to_owned()));
     };
@@ -111,7 +138,7 @@ pub async fn issue_user_token(
         role: roles,
         iat: issued_at,
         nbf: issued_at,
-        exp: issued_at + ACCESS_TOKEN_LIFETIME_SECS,
+        exp: issued_at + lifetime_secs,
         jti: iam.random().uuid()?.to_string(),
     };
     signer.sign(&claims).map_err(UserTokenError::Sign)

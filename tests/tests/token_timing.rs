@@ -1,7 +1,7 @@
 //! Timing of failed client authentication at the token endpoint of the real server on
-//! loopback: a wrong secret of a known client must cost about as much as an unknown
-//! client id, so the time does not reveal which client ids exist, and the cost of a
-//! failed attempt grows at most linearly with the number of secrets of the client.
+//! loopback. A wrong secret of a known client must cost about as much as an unknown
+//! client id, so the time does not reveal which client ids exist. The cost of a failed
+//! attempt grows at most linearly with the number of secrets of the client.
 //!
 //! The server runs with the rate limits off, so the attempts are not cut short by 429.
 //! Both kinds of attempt alternate, so a load change on the machine affects both alike.
@@ -17,8 +17,8 @@ use support::server::{Backend, Server, init_tenant};
 /// Attempts of each kind in the comparison of wrong secret and unknown client.
 const ATTEMPTS: usize = 20;
 
-/// Attempts of each kind in the comparison of 1 and 20 secrets; a failed attempt with 20
-/// secrets costs 20 Argon2id verifications, so this is kept small.
+/// Attempts of each kind in the comparison of 1 and 20 secrets. It is small because a
+/// failed attempt with 20 secrets costs 20 Argon2id verifications.
 const SECRET_COUNT_ATTEMPTS: usize = 6;
 
 fn median(mut samples: Vec<Duration>) -> Duration {

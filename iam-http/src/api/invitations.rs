@@ -21,6 +21,7 @@ use crate::auth::{Access, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::openapi::{AnonymousWriteErrors, WriteErrors};
+use crate::rate_limit::{Decision, PeerAddress};
 use crate::state::AppState;
 
 /// The query of an invitation.
@@ -134,20 +135,37 @@ async fn invite_user(
 
 /// Accepts an invitation: creates the user with the invitation's e-mail address and the
 /// given password. Needs no access token; the invitation token names the tenant. A used,
-/// expired or unknown token is 400.
+/// expired or unknown token is 400. Each source address may send as many requests per
+/// minute as the token endpoints allow it (`--token-rate-limit-per-address`), counted
+/// separately; more get 429 with `Retry-After`.
 #[utoipa::path(
     post, path = "/v1/invitations/accept", tag = "users",
     request_body = AcceptInvitationDto,
     responses((status = 201, description = "The user was created", body = UserDto,
-        headers(("Location" = String, description = "The user's URL"))), AnonymousWriteErrors)
+        headers(("Location" = String, description = "The user's URL"))),
+        (status = 429, description = "Too many requests from this address", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
+        AnonymousWriteErrors)
 )]
 async fn accept_invitation(
     State(state): State<AppState>,
+    peer: PeerAddress,
     ApiJson(input): ApiJson<AcceptInvitationDto>,
 ) -> ApiResult<Response> {
+    if let Decision::Limited { retry_after_secs } =
+        state.rate_limits().check_invitation_address(peer.0)
+    {
+        return Err(ApiError::too_many_requests(
+            format!(
+                "too many invitation acceptances from this address; retry after {retry_after_secs} seconds"
+            ),
+            retry_after_secs,
+        ));
+    }
     let password = Password::new(input.password)?;
-    // NOTE: the password is hashed before the token is checked, so each request costs
-    // one Argon2id hash whether or not its token is valid, and nothing limits the rate.
+    // The password is hashed before the token is checked, so each request costs one
+    // Argon2id hash whether or not its token is valid. The per-address limit above
+    // bounds that cost.
     let iam = state.iam().clone();
     let password_hash =
         blocking(move || hash_secret(password.expose_secret().as_bytes(), iam.random())).await??;

@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod domains;
+mod limits;
 mod oauth;
 mod openapi;
 mod problems;

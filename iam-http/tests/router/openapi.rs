@@ -92,3 +92,53 @@ async fn document_is_served() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["openapi"], "3.1.0");
 }
+
+/// Returns the `.rs` files under `directory`, recursively.
+fn source_files(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(directory)
+        .unwrap_or_else(|error| panic!("reading {}: {error}", directory.display()));
+    for entry in entries {
+        let path = entry.unwrap_or_else(|error| panic!("{error}")).path();
+        if path.is_dir() {
+            files.extend(source_files(&path));
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn routes_only_added_with_documentation() {
+    // `router` serves what `api_routes` collects, and `OpenApiRouter::routes(routes!(..))`
+    // adds a route and its `#[utoipa::path]` operation together. A route added any other
+    // way would be served without being documented, so no source file may do that.
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let undocumented = [
+        ".route(",
+        ".route_service(",
+        ".nest(",
+        ".nest_service(",
+        ".merge(Router",
+        ".fallback_service(",
+    ];
+    let mut registrations = 0;
+    for file in source_files(&source) {
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|error| panic!("reading {}: {error}", file.display()));
+        for pattern in undocumented {
+            assert!(
+                !text.contains(pattern),
+                "{} adds a route with `{pattern}`, which leaves it out of the OpenAPI document; use `.routes(routes!(handler))`",
+                file.display()
+            );
+        }
+        registrations += text.matches(".routes(routes!(").count();
+    }
+    let operations = documented_operations().len();
+    assert!(
+        registrations <= operations,
+        "{registrations} `routes!` registrations but only {operations} documented operations"
+    );
+}

@@ -267,14 +267,17 @@ async fn request_id_is_echoed() {
 
 #[tokio::test]
 async fn panic_is_generic_500() {
-    let router: Router = iam_http::middleware::apply_layers(Router::new().route(
-        "/panic",
-        get(|| async {
-            if true {
-                panic!("secret detail");
-            }
-        }),
-    ));
+    let router: Router = iam_http::middleware::apply_layers(
+        Router::new().route(
+            "/panic",
+            get(|| async {
+                if true {
+                    panic!("secret detail");
+                }
+            }),
+        ),
+        iam_http::middleware::DEFAULT_REQUEST_TIMEOUT,
+    );
     let response = tower::ServiceExt::oneshot(
         router,
         Request::builder()

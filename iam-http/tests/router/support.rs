@@ -137,8 +137,13 @@ pub async fn setup() -> TestApp {
 
 impl TestApp {
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .app
+        self.send_to(&self.app, request).await
+    }
+
+    /// Sends `request` through `router`, such as a router over this app's state with
+    /// other settings.
+    pub async fn send_to(&self, router: &Router, request: Request<Body>) -> Reply {
+        let response = router
             .clone()
             .oneshot(request)
             .await
