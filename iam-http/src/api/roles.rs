@@ -152,10 +152,11 @@ pub(crate) async fn unassign(
     role_id: &str,
 ) -> ApiResult<StatusCode> {
     caller.require("role", Access::Write).await?;
-    caller
-        .tenant
-        .unassign_role(subject, parse_role_id(role_id)?)
-        .await?;
+    let role = caller.tenant.get_role(parse_role_id(role_id)?).await?;
+    if role.name == TENANT_ADMIN {
+        caller.refuse_self(subject, &format!("remove `{TENANT_ADMIN}` from itself"))?;
+    }
+    caller.tenant.unassign_role(subject, role.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -212,7 +212,9 @@ async fn update_user(
 )]
 async fn delete_user(caller: Caller, Path(user_id): Path<String>) -> ApiResult<StatusCode> {
     caller.require("user", Access::Write).await?;
-    caller.tenant.delete_user(parse_user_id(&user_id)?).await?;
+    let user_id = parse_user_id(&user_id)?;
+    caller.refuse_self(&SubjectId::User(user_id), "delete itself")?;
+    caller.tenant.delete_user(user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -628,3 +628,44 @@ async fn actions_and_audit() {
         .await;
     assert_eq!(filtered.body["data"][0]["actor"], "operator");
 }
+
+#[tokio::test]
+async fn caller_cannot_lock_itself_out() {
+    let app = setup().await;
+    let admin = app.admin_token().await;
+    let own = format!("/v1/clients/{}", app.admin.client_id);
+
+    let deleted = app.call(Method::DELETE, &own, Some(&admin), None).await;
+    assert_eq!(deleted.status, StatusCode::CONFLICT);
+    assert!(
+        deleted.body["detail"].to_string().contains("itself"),
+        "{}",
+        deleted.body
+    );
+
+    let roles = app
+        .call(Method::GET, &format!("{own}/roles"), Some(&admin), None)
+        .await;
+    let admin_role = roles.body[0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no role: {}", roles.body))
+        .to_owned();
+    let removed = app
+        .call(
+            Method::DELETE,
+            &format!("{own}/roles/{admin_role}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::CONFLICT);
+
+    let still = app
+        .call(Method::GET, "/v1/clients", Some(&admin), None)
+        .await;
+    assert_eq!(
+        still.status,
+        StatusCode::OK,
+        "the admin must keep its access"
+    );
+}
