@@ -27,13 +27,26 @@ use iam_core::store::MemoryStore;
 const SEED: u64 = 0x00c0_ffee;
 
 /// Times `TenantIam::check` over `requests` in a cycle.
-fn time_checks(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, id: &str, tenant: &TenantIam, requests: &[Prepared]) {
+fn time_checks(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: &str,
+    tenant: &TenantIam,
+    requests: &[Prepared],
+) {
     group.bench_function(id, |bencher| {
         let mut next = 0;
         bencher.iter(|| {
             let request = &requests[next];
             next = (next + 1) % requests.len();
-            black_box(tenant.check(black_box(&request.subject), black_box(request.action), black_box(&request.scope)).is_allowed())
+            black_box(
+                tenant
+                    .check(
+                        black_box(&request.subject),
+                        black_box(request.action),
+                        black_box(&request.scope),
+                    )
+                    .is_allowed(),
+            )
         });
     });
 }
@@ -44,7 +57,9 @@ fn check_shapes(c: &mut Criterion) {
         let spec = rbac_shape(shape);
         let oracle = Oracle::new(&spec);
         let requests = rbac_requests(&spec, &oracle, SEED).unwrap();
-        let built = runtime.block_on(facade::build(&spec, Arc::new(MemoryStore::new()))).unwrap();
+        let built = runtime
+            .block_on(facade::build(&spec, Arc::new(MemoryStore::new())))
+            .unwrap();
         eprintln!(
             "check/{}: built {} users, {} groups, {} policies through the facade in {:.1?}",
             shape.name(),
@@ -66,12 +81,22 @@ fn check_shapes(c: &mut Criterion) {
             // one pass, and scope parsing alone. `ResourceScope::parse` also copies the
             // canonical text, which the check's own parser does not for relative scopes,
             // so it is an upper bound.
-            let (allowed, denied): (Vec<Prepared>, Vec<Prepared>) = prepared.iter().cloned().partition(|request| request.expected);
+            let (allowed, denied): (Vec<Prepared>, Vec<Prepared>) = prepared
+                .iter()
+                .cloned()
+                .partition(|request| request.expected);
             let mut group = c.benchmark_group("check_parts_large");
             time_checks(&mut group, "allowed_only", &built.tenant, &allowed);
             time_checks(&mut group, "denied_only", &built.tenant, &denied);
-            time_checks(&mut group, "hot_64_requests", &built.tenant, &prepared[..64]);
-            let reloaded = runtime.block_on(facade::open(Arc::clone(built.iam.store()))).unwrap();
+            time_checks(
+                &mut group,
+                "hot_64_requests",
+                &built.tenant,
+                &prepared[..64],
+            );
+            let reloaded = runtime
+                .block_on(facade::open(Arc::clone(built.iam.store())))
+                .unwrap();
             let reloaded = runtime.block_on(facade::fixture_tenant(&reloaded)).unwrap();
             facade::verify(&reloaded, &prepared).unwrap();
             time_checks(&mut group, "reloaded_index", &reloaded, &prepared);

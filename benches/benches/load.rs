@@ -35,7 +35,9 @@ const DEFAULT_DISK_POLICIES: usize = 400_000;
 
 fn disk_policies() -> usize {
     match std::env::var("IAM_BENCH_LOAD_POLICIES") {
-        Ok(text) => text.parse().expect("IAM_BENCH_LOAD_POLICIES must be a whole number of policies"),
+        Ok(text) => text
+            .parse()
+            .expect("IAM_BENCH_LOAD_POLICIES must be a whole number of policies"),
         Err(_) => DEFAULT_DISK_POLICIES,
     }
 }
@@ -44,7 +46,11 @@ fn disk_policies() -> usize {
 fn open_and_count(runtime: &tokio::runtime::Runtime, store: Arc<dyn Store>, count: usize) {
     let iam = runtime.block_on(facade::open(store)).unwrap();
     let tenant = runtime.block_on(facade::fixture_tenant(&iam)).unwrap();
-    assert_eq!(tenant.policy_index_stats().indexed_policies, count, "the loaded index has the wrong policy count");
+    assert_eq!(
+        tenant.policy_index_stats().indexed_policies,
+        count,
+        "the loaded index has the wrong policy count"
+    );
 }
 
 fn load(c: &mut Criterion) {
@@ -64,8 +70,13 @@ fn load(c: &mut Criterion) {
     }
     for count in memory_counts {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let built = runtime.block_on(facade::build(&policy_growth(count), Arc::clone(&store))).unwrap();
-        eprintln!("load/memory/{count}: built through the facade in {:.1?}", built.elapsed);
+        let built = runtime
+            .block_on(facade::build(&policy_growth(count), Arc::clone(&store)))
+            .unwrap();
+        eprintln!(
+            "load/memory/{count}: built through the facade in {:.1?}",
+            built.elapsed
+        );
         drop(built);
         open_and_count(&runtime, Arc::clone(&store), count);
         group.bench_function(BenchmarkId::new(Backend::Memory.name(), count), |bencher| {
@@ -85,7 +96,9 @@ fn load(c: &mut Criterion) {
     for backend in [Backend::Sqlite, Backend::Sled] {
         let dir = tempfile::tempdir().unwrap();
         let store = open_store(backend, dir.path(), Durability::Relaxed).unwrap();
-        let built = runtime.block_on(facade::build(&policy_growth(disk_count), store)).unwrap();
+        let built = runtime
+            .block_on(facade::build(&policy_growth(disk_count), store))
+            .unwrap();
         let elapsed = built.elapsed;
         // Dropping the facade drops the store, which flushes it and releases the lock.
         drop(built);
@@ -94,7 +107,11 @@ fn load(c: &mut Criterion) {
             backend.name(),
             dir_size(dir.path()).unwrap() / (1024 * 1024)
         );
-        open_and_count(&runtime, open_store(backend, dir.path(), Durability::Full).unwrap(), disk_count);
+        open_and_count(
+            &runtime,
+            open_store(backend, dir.path(), Durability::Full).unwrap(),
+            disk_count,
+        );
         group.bench_function(BenchmarkId::new(backend.name(), disk_count), |bencher| {
             bencher.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;

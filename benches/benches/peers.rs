@@ -24,7 +24,10 @@ use casbin::CoreApi;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use iam_benches::baseline::HashMapBaseline;
 use iam_benches::facade;
-use iam_benches::peers::{Cedar, assert_all_cached, casbin_cached_enforcer, casbin_enforcer, casbin_requests, verify_casbin};
+use iam_benches::peers::{
+    Cedar, assert_all_cached, casbin_cached_enforcer, casbin_enforcer, casbin_requests,
+    verify_casbin,
+};
 use iam_benches::spec::Oracle;
 use iam_benches::workloads::{REQUESTS, Shape, rbac_requests, rbac_shape};
 use iam_core::store::MemoryStore;
@@ -46,10 +49,18 @@ fn peers(c: &mut Criterion) {
         let oracle = Oracle::new(&spec);
         let requests = rbac_requests(&spec, &oracle, SEED).unwrap();
         let mut group = c.benchmark_group(format!("peers_{}", shape.name()));
-        group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+        group
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
 
-        let built = runtime.block_on(facade::build(&spec, Arc::new(MemoryStore::new()))).unwrap();
-        eprintln!("peers_{}: facade built in {:.1?}", shape.name(), built.elapsed);
+        let built = runtime
+            .block_on(facade::build(&spec, Arc::new(MemoryStore::new())))
+            .unwrap();
+        eprintln!(
+            "peers_{}: facade built in {:.1?}",
+            shape.name(),
+            built.elapsed
+        );
         let prepared = built.prepare(&requests);
         facade::verify(&built.tenant, &prepared).unwrap();
         group.bench_function("iam", |bencher| {
@@ -57,7 +68,16 @@ fn peers(c: &mut Criterion) {
             bencher.iter(|| {
                 let request = &prepared[next];
                 next = (next + 1) % prepared.len();
-                black_box(built.tenant.check(black_box(&request.subject), black_box(request.action), black_box(&request.scope)).is_allowed())
+                black_box(
+                    built
+                        .tenant
+                        .check(
+                            black_box(&request.subject),
+                            black_box(request.action),
+                            black_box(&request.scope),
+                        )
+                        .is_allowed(),
+                )
             });
         });
         drop(built);
@@ -74,8 +94,14 @@ fn peers(c: &mut Criterion) {
 
         let casbin_requests = casbin_requests(&requests);
         let started = Instant::now();
-        let mut cached = runtime.block_on(casbin_cached_enforcer(&spec, 2 * REQUESTS)).unwrap();
-        eprintln!("peers_{}: casbin CachedEnforcer loaded in {:.1?}", shape.name(), started.elapsed());
+        let mut cached = runtime
+            .block_on(casbin_cached_enforcer(&spec, 2 * REQUESTS))
+            .unwrap();
+        eprintln!(
+            "peers_{}: casbin CachedEnforcer loaded in {:.1?}",
+            shape.name(),
+            started.elapsed()
+        );
         let started = Instant::now();
         verify_casbin(&cached, &casbin_requests, THREADS).unwrap();
         assert_all_cached(&mut cached, &casbin_requests).unwrap();
@@ -90,14 +116,25 @@ fn peers(c: &mut Criterion) {
             bencher.iter(|| {
                 let request = &casbin_requests[next];
                 next = (next + 1) % casbin_requests.len();
-                black_box(cached.enforce(black_box((request.subject.as_str(), request.object.as_str(), request.action))).unwrap())
+                black_box(
+                    cached
+                        .enforce(black_box((
+                            request.subject.as_str(),
+                            request.object.as_str(),
+                            request.action,
+                        )))
+                        .unwrap(),
+                )
             });
         });
         drop(cached);
 
         // Plain casbin and cedar take milliseconds per check on the large shape: ten
         // samples of equal size keep each to a few seconds.
-        group.sample_size(10).sampling_mode(SamplingMode::Flat).measurement_time(Duration::from_secs(5));
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(5));
 
         let plain = runtime.block_on(casbin_enforcer(&spec)).unwrap();
         verify_casbin(&plain, &casbin_requests[..SLOW_PEER_VERIFIED], THREADS).unwrap();
@@ -106,7 +143,15 @@ fn peers(c: &mut Criterion) {
             bencher.iter(|| {
                 let request = &casbin_requests[next];
                 next = (next + 1) % casbin_requests.len();
-                black_box(plain.enforce(black_box((request.subject.as_str(), request.object.as_str(), request.action))).unwrap())
+                black_box(
+                    plain
+                        .enforce(black_box((
+                            request.subject.as_str(),
+                            request.object.as_str(),
+                            request.action,
+                        )))
+                        .unwrap(),
+                )
             });
         });
         drop(plain);
@@ -114,9 +159,15 @@ fn peers(c: &mut Criterion) {
         let started = Instant::now();
         let cedar = Cedar::new(&spec, &requests).unwrap();
         let cedar_requests = Cedar::requests(&requests).unwrap();
-        eprintln!("peers_{}: cedar entities and policies built in {:.1?}", shape.name(), started.elapsed());
+        eprintln!(
+            "peers_{}: cedar entities and policies built in {:.1?}",
+            shape.name(),
+            started.elapsed()
+        );
         let started = Instant::now();
-        cedar.verify(&cedar_requests[..SLOW_PEER_VERIFIED], THREADS).unwrap();
+        cedar
+            .verify(&cedar_requests[..SLOW_PEER_VERIFIED], THREADS)
+            .unwrap();
         eprintln!(
             "peers_{}: cedar decided {SLOW_PEER_VERIFIED} requests on {THREADS} threads in {:.1?}",
             shape.name(),

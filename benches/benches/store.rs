@@ -29,7 +29,10 @@ fn create_policy(c: &mut Criterion) {
         policies: Vec::new(),
     };
     let mut group = c.benchmark_group("store_create_policy");
-    group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     let cases = [
         (Backend::Memory, Durability::Full),
         (Backend::Sqlite, Durability::Full),
@@ -47,15 +50,20 @@ fn create_policy(c: &mut Criterion) {
             (_, Durability::Full) => "full",
             (_, Durability::Relaxed) => "relaxed",
         };
-        group.bench_function(BenchmarkId::new(backend.name(), durability_name), |bencher| {
-            let mut next = 0_u64;
-            bencher.iter(|| {
-                // A new scope every time, so that every call commits a new policy.
-                next += 1;
-                let scope = format!("/write/{next}");
-                runtime.block_on(built.tenant.create_policy(&holder, APP_READ, &scope)).unwrap()
-            });
-        });
+        group.bench_function(
+            BenchmarkId::new(backend.name(), durability_name),
+            |bencher| {
+                let mut next = 0_u64;
+                bencher.iter(|| {
+                    // A new scope every time, so that every call commits a new policy.
+                    next += 1;
+                    let scope = format!("/write/{next}");
+                    runtime
+                        .block_on(built.tenant.create_policy(&holder, APP_READ, &scope))
+                        .unwrap()
+                });
+            },
+        );
     }
     group.finish();
 }

@@ -17,8 +17,14 @@ impl HashMapBaseline {
     /// standard library's default hasher (SipHash-1-3 in Rust 1.95).
     pub fn new(count: usize) -> Self {
         let mut rng = crate::rng::SplitMix64::new(0x5eed);
-        let keys: Vec<(u64, u64)> = (0..count).map(|_| (rng.next_u64(), rng.next_u64())).collect();
-        let decisions = keys.iter().enumerate().map(|(position, key)| (*key, position % 2 == 0)).collect();
+        let keys: Vec<(u64, u64)> = (0..count)
+            .map(|_| (rng.next_u64(), rng.next_u64()))
+            .collect();
+        let decisions = keys
+            .iter()
+            .enumerate()
+            .map(|(position, key)| (*key, position % 2 == 0))
+            .collect();
         Self { decisions, keys }
     }
 

@@ -103,7 +103,9 @@ pub async fn build(spec: &Spec, store: Arc<dyn Store>) -> BenchResult<Built> {
     }
 
     for policy in &spec.policies {
-        tenant.create_policy(&groups[policy.group], policy.action, &policy.scope).await?;
+        tenant
+            .create_policy(&groups[policy.group], policy.action, &policy.scope)
+            .await?;
     }
 
     Ok(Built {
@@ -121,10 +123,9 @@ pub async fn build(spec: &Spec, store: Arc<dyn Store>) -> BenchResult<Built> {
 ///
 /// When the store has no tenant named [`TENANT_NAME`].
 pub async fn fixture_tenant(iam: &Iam) -> BenchResult<TenantIam> {
-    let tenant = iam
-        .find_tenant(TENANT_NAME)
-        .await?
-        .ok_or_else(|| format!("the store has no tenant `{TENANT_NAME}`; build the fixture first"))?;
+    let tenant = iam.find_tenant(TENANT_NAME).await?.ok_or_else(|| {
+        format!("the store has no tenant `{TENANT_NAME}`; build the fixture first")
+    })?;
     Ok(iam.tenant(tenant.id, Actor::Operator).await?)
 }
 

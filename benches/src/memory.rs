@@ -26,7 +26,13 @@ fn parse_status(status: &str) -> Option<Rss> {
         status
             .lines()
             .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
     };
     Some(Rss {
         current_kib: field("VmRSS:")?,
@@ -41,7 +47,13 @@ mod tests {
     #[test]
     fn parses_status_fields() {
         let status = "Name:\tx\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n";
-        assert_eq!(parse_status(status), Some(Rss { current_kib: 1024, peak_kib: 2048 }));
+        assert_eq!(
+            parse_status(status),
+            Some(Rss {
+                current_kib: 1024,
+                peak_kib: 2048
+            })
+        );
         assert_eq!(parse_status("Name:\tx\n"), None);
     }
 

@@ -6,8 +6,13 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use casbin::{CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, EnforceArgs, Enforcer, MemoryAdapter, MgmtApi};
-use cedar_policy::{Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet};
+use casbin::{
+    CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, EnforceArgs, Enforcer,
+    MemoryAdapter, MgmtApi,
+};
+use cedar_policy::{
+    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet,
+};
 
 use crate::BenchResult;
 use crate::spec::{ACTIONS, Member, Request, Spec, scope_ancestors_and_self};
@@ -88,7 +93,13 @@ async fn load_casbin<E: MgmtApi>(enforcer: &mut E, spec: &Spec) -> BenchResult<(
     let policies: Vec<Vec<String>> = spec
         .policies
         .iter()
-        .map(|policy| vec![group_name(policy.group), policy.scope.clone(), policy.action.to_owned()])
+        .map(|policy| {
+            vec![
+                group_name(policy.group),
+                policy.scope.clone(),
+                policy.action.to_owned(),
+            ]
+        })
         .collect();
     enforcer.add_policies(policies).await?;
     let memberships: Vec<Vec<String>> = spec
@@ -99,9 +110,15 @@ async fn load_casbin<E: MgmtApi>(enforcer: &mut E, spec: &Spec) -> BenchResult<(
     enforcer.add_grouping_policies(memberships).await?;
     let action_links: Vec<Vec<String>> = ACTIONS
         .iter()
-        .filter_map(|action| action.parent.map(|parent| vec![action.name.to_owned(), parent.to_owned()]))
+        .filter_map(|action| {
+            action
+                .parent
+                .map(|parent| vec![action.name.to_owned(), parent.to_owned()])
+        })
         .collect();
-    enforcer.add_named_grouping_policies("g2", action_links).await?;
+    enforcer
+        .add_named_grouping_policies("g2", action_links)
+        .await?;
     Ok(())
 }
 
@@ -137,7 +154,11 @@ pub async fn casbin_cached_enforcer(spec: &Spec, capacity: usize) -> BenchResult
 /// # Errors
 ///
 /// On the first request whose decision differs, or a casbin error.
-pub fn verify_casbin<E: CoreApi + Sync>(enforcer: &E, requests: &[CasbinRequest], threads: usize) -> BenchResult<()> {
+pub fn verify_casbin<E: CoreApi + Sync>(
+    enforcer: &E,
+    requests: &[CasbinRequest],
+    threads: usize,
+) -> BenchResult<()> {
     let chunk = requests.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = requests
@@ -146,10 +167,20 @@ pub fn verify_casbin<E: CoreApi + Sync>(enforcer: &E, requests: &[CasbinRequest]
                 scope.spawn(move || -> Result<(), String> {
                     for request in part {
                         let allowed = enforcer
-                            .enforce((request.subject.as_str(), request.object.as_str(), request.action))
+                            .enforce((
+                                request.subject.as_str(),
+                                request.object.as_str(),
+                                request.action,
+                            ))
                             .map_err(|error| error.to_string())?;
                         if allowed != request.expected {
-                            return Err(mismatch("casbin", &request.subject, request.action, &request.object, request.expected));
+                            return Err(mismatch(
+                                "casbin",
+                                &request.subject,
+                                request.action,
+                                &request.object,
+                                request.expected,
+                            ));
                         }
                     }
                     Ok(())
@@ -157,7 +188,9 @@ pub fn verify_casbin<E: CoreApi + Sync>(enforcer: &E, requests: &[CasbinRequest]
             })
             .collect();
         for worker in workers {
-            worker.join().map_err(|_| "a casbin verification thread panicked".to_owned())??;
+            worker
+                .join()
+                .map_err(|_| "a casbin verification thread panicked".to_owned())??;
         }
         Ok(())
     })
@@ -169,12 +202,24 @@ pub fn verify_casbin<E: CoreApi + Sync>(enforcer: &E, requests: &[CasbinRequest]
 /// # Errors
 ///
 /// Naming the first request that is not cached.
-pub fn assert_all_cached(enforcer: &mut CachedEnforcer, requests: &[CasbinRequest]) -> BenchResult<()> {
+pub fn assert_all_cached(
+    enforcer: &mut CachedEnforcer,
+    requests: &[CasbinRequest],
+) -> BenchResult<()> {
     let cache = enforcer.get_mut_cache();
     for request in requests {
-        let key = (request.subject.as_str(), request.object.as_str(), request.action).cache_key();
+        let key = (
+            request.subject.as_str(),
+            request.object.as_str(),
+            request.action,
+        )
+            .cache_key();
         if !cache.has(&key) {
-            return Err(format!("casbin's cache lacks ({}, {}, {})", request.subject, request.object, request.action).into());
+            return Err(format!(
+                "casbin's cache lacks ({}, {}, {})",
+                request.subject, request.object, request.action
+            )
+            .into());
         }
     }
     Ok(())
@@ -219,7 +264,10 @@ pub struct CedarRequest {
 }
 
 fn uid(type_name: &str, id: &str) -> BenchResult<EntityUid> {
-    Ok(EntityUid::from_type_name_and_id(EntityTypeName::from_str(type_name)?, EntityId::new(id)))
+    Ok(EntityUid::from_type_name_and_id(
+        EntityTypeName::from_str(type_name)?,
+        EntityId::new(id),
+    ))
 }
 
 impl Cedar {
@@ -242,7 +290,10 @@ impl Cedar {
                 Member::User(user) => uid("User", &user_name(user))?,
                 Member::Group(child) => uid("Group", &group_name(child))?,
             };
-            parents.entry(child).or_default().insert(uid("Group", &group_name(group))?);
+            parents
+                .entry(child)
+                .or_default()
+                .insert(uid("Group", &group_name(group))?);
         }
         for action in ACTIONS {
             let entry = parents.entry(uid("Action", action.name)?).or_default();
@@ -250,18 +301,27 @@ impl Cedar {
                 entry.insert(uid("Action", parent)?);
             }
         }
-        let scopes = spec.policies.iter().map(|policy| &policy.scope).chain(requests.iter().map(|request| &request.scope));
+        let scopes = spec
+            .policies
+            .iter()
+            .map(|policy| &policy.scope)
+            .chain(requests.iter().map(|request| &request.scope));
         for scope in scopes {
             let chain = scope_ancestors_and_self(scope);
             for pair in chain.windows(2) {
-                parents.entry(uid("Scope", &pair[0])?).or_default().insert(uid("Scope", &pair[1])?);
+                parents
+                    .entry(uid("Scope", &pair[0])?)
+                    .or_default()
+                    .insert(uid("Scope", &pair[1])?);
             }
             if let Some(root) = chain.last() {
                 parents.entry(uid("Scope", root)?).or_default();
             }
         }
         let entities = Entities::from_entities(
-            parents.into_iter().map(|(entity, parents)| Entity::new_no_attrs(entity, parents)),
+            parents
+                .into_iter()
+                .map(|(entity, parents)| Entity::new_no_attrs(entity, parents)),
             None,
         )?;
 
@@ -314,7 +374,9 @@ impl Cedar {
             Context::empty(),
             None,
         )?;
-        let response = self.authorizer.is_authorized(&request, &self.policies, &self.entities);
+        let response = self
+            .authorizer
+            .is_authorized(&request, &self.policies, &self.entities);
         Ok(response.decision() == cedar_policy::Decision::Allow)
     }
 
@@ -331,7 +393,9 @@ impl Cedar {
                 .map(|part| {
                     scope.spawn(move || -> Result<(), String> {
                         for request in part {
-                            let allowed = self.is_allowed(request).map_err(|error| error.to_string())?;
+                            let allowed = self
+                                .is_allowed(request)
+                                .map_err(|error| error.to_string())?;
                             if allowed != request.expected {
                                 return Err(mismatch(
                                     "cedar",
@@ -347,7 +411,9 @@ impl Cedar {
                 })
                 .collect();
             for worker in workers {
-                worker.join().map_err(|_| "a cedar verification thread panicked".to_owned())??;
+                worker
+                    .join()
+                    .map_err(|_| "a cedar verification thread panicked".to_owned())??;
             }
             Ok(())
         })
@@ -363,16 +429,33 @@ mod tests {
         Spec {
             users: 2,
             groups: 2,
-            memberships: vec![(0, Member::User(0)), (1, Member::Group(0)), (1, Member::User(1))],
+            memberships: vec![
+                (0, Member::User(0)),
+                (1, Member::Group(0)),
+                (1, Member::User(1)),
+            ],
             policies: vec![
-                PolicySpec { group: 1, action: APP_MANAGE, scope: "/subscriptions/12".into() },
-                PolicySpec { group: 0, action: APP_READ, scope: "/data".into() },
+                PolicySpec {
+                    group: 1,
+                    action: APP_MANAGE,
+                    scope: "/subscriptions/12".into(),
+                },
+                PolicySpec {
+                    group: 0,
+                    action: APP_READ,
+                    scope: "/data".into(),
+                },
             ],
         }
     }
 
     fn request(user: usize, action: &'static str, scope: &str, expected: bool) -> Request {
-        Request { user, action, scope: scope.into(), expected }
+        Request {
+            user,
+            action,
+            scope: scope.into(),
+            expected,
+        }
     }
 
     fn cases() -> Vec<Request> {
@@ -391,7 +474,11 @@ mod tests {
     fn cases_match_oracle() {
         let oracle = crate::spec::Oracle::new(&small_spec());
         for case in cases() {
-            assert_eq!(oracle.decide(case.user, case.action, &case.scope), case.expected, "{case:?}");
+            assert_eq!(
+                oracle.decide(case.user, case.action, &case.scope),
+                case.expected,
+                "{case:?}"
+            );
         }
     }
 
@@ -399,13 +486,18 @@ mod tests {
     fn casbin_model_matches_oracle() {
         let runtime = crate::runtime().unwrap_or_else(|error| panic!("{error}"));
         let spec = small_spec();
-        let enforcer = runtime.block_on(casbin_enforcer(&spec)).unwrap_or_else(|error| panic!("{error}"));
-        verify_casbin(&enforcer, &casbin_requests(&cases()), 2).unwrap_or_else(|error| panic!("{error}"));
+        let enforcer = runtime
+            .block_on(casbin_enforcer(&spec))
+            .unwrap_or_else(|error| panic!("{error}"));
+        verify_casbin(&enforcer, &casbin_requests(&cases()), 2)
+            .unwrap_or_else(|error| panic!("{error}"));
         let mut cached = runtime
             .block_on(casbin_cached_enforcer(&spec, 100))
             .unwrap_or_else(|error| panic!("{error}"));
-        verify_casbin(&cached, &casbin_requests(&cases()), 1).unwrap_or_else(|error| panic!("{error}"));
-        assert_all_cached(&mut cached, &casbin_requests(&cases())).unwrap_or_else(|error| panic!("{error}"));
+        verify_casbin(&cached, &casbin_requests(&cases()), 1)
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_all_cached(&mut cached, &casbin_requests(&cases()))
+            .unwrap_or_else(|error| panic!("{error}"));
     }
 
     #[test]
@@ -413,6 +505,8 @@ mod tests {
         let cases = cases();
         let cedar = Cedar::new(&small_spec(), &cases).unwrap_or_else(|error| panic!("{error}"));
         let requests = Cedar::requests(&cases).unwrap_or_else(|error| panic!("{error}"));
-        cedar.verify(&requests, 2).unwrap_or_else(|error| panic!("{error}"));
+        cedar
+            .verify(&requests, 2)
+            .unwrap_or_else(|error| panic!("{error}"));
     }
 }

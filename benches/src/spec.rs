@@ -30,14 +30,38 @@ pub const DEEP_ACTIONS: [&str; 5] = ["deep.l1", "deep.l2", "deep.l3", "deep.l4",
 
 /// The benchmark catalogue, in definition order.
 pub const ACTIONS: [ActionDef; 8] = [
-    ActionDef { name: APP_MANAGE, parent: None },
-    ActionDef { name: APP_READ, parent: Some(APP_MANAGE) },
-    ActionDef { name: APP_WRITE, parent: Some(APP_MANAGE) },
-    ActionDef { name: DEEP_ACTIONS[0], parent: None },
-    ActionDef { name: DEEP_ACTIONS[1], parent: Some(DEEP_ACTIONS[0]) },
-    ActionDef { name: DEEP_ACTIONS[2], parent: Some(DEEP_ACTIONS[1]) },
-    ActionDef { name: DEEP_ACTIONS[3], parent: Some(DEEP_ACTIONS[2]) },
-    ActionDef { name: DEEP_ACTIONS[4], parent: Some(DEEP_ACTIONS[3]) },
+    ActionDef {
+        name: APP_MANAGE,
+        parent: None,
+    },
+    ActionDef {
+        name: APP_READ,
+        parent: Some(APP_MANAGE),
+    },
+    ActionDef {
+        name: APP_WRITE,
+        parent: Some(APP_MANAGE),
+    },
+    ActionDef {
+        name: DEEP_ACTIONS[0],
+        parent: None,
+    },
+    ActionDef {
+        name: DEEP_ACTIONS[1],
+        parent: Some(DEEP_ACTIONS[0]),
+    },
+    ActionDef {
+        name: DEEP_ACTIONS[2],
+        parent: Some(DEEP_ACTIONS[1]),
+    },
+    ActionDef {
+        name: DEEP_ACTIONS[3],
+        parent: Some(DEEP_ACTIONS[2]),
+    },
+    ActionDef {
+        name: DEEP_ACTIONS[4],
+        parent: Some(DEEP_ACTIONS[3]),
+    },
 ];
 
 /// Builds the `iam-core` catalogue of [`ACTIONS`] (plus the built-in `iam` actions).
@@ -48,7 +72,11 @@ pub const ACTIONS: [ActionDef; 8] = [
 pub fn catalog() -> BenchResult<ActionCatalog> {
     let mut builder = ActionCatalog::builder();
     for action in ACTIONS {
-        builder = builder.action(action.name, format!("benchmark action {}", action.name), action.parent);
+        builder = builder.action(
+            action.name,
+            format!("benchmark action {}", action.name),
+            action.parent,
+        );
     }
     Ok(builder.build()?)
 }
@@ -59,7 +87,9 @@ pub fn action_chain(action: &str) -> Vec<&'static str> {
     let mut current = ACTIONS.iter().find(|def| def.name == action);
     while let Some(def) = current {
         chain.push(def.name);
-        current = def.parent.and_then(|parent| ACTIONS.iter().find(|def| def.name == parent));
+        current = def
+            .parent
+            .and_then(|parent| ACTIONS.iter().find(|def| def.name == parent));
     }
     chain
 }
@@ -162,9 +192,11 @@ impl Oracle {
     pub fn decide(&self, user: usize, action: &str, scope: &str) -> bool {
         let covering_actions = action_chain(action);
         self.groups_of(user).into_iter().any(|group| {
-            self.group_policies[group].iter().any(|(granted_action, granted_scope)| {
-                covering_actions.contains(granted_action) && scope_covers(granted_scope, scope)
-            })
+            self.group_policies[group]
+                .iter()
+                .any(|(granted_action, granted_scope)| {
+                    covering_actions.contains(granted_action) && scope_covers(granted_scope, scope)
+                })
         })
     }
 
@@ -184,7 +216,8 @@ impl Oracle {
 pub fn scope_covers(granted: &str, requested: &str) -> bool {
     granted == "/"
         || requested == granted
-        || (requested.starts_with(granted) && requested.as_bytes().get(granted.len()) == Some(&b'/'))
+        || (requested.starts_with(granted)
+            && requested.as_bytes().get(granted.len()) == Some(&b'/'))
 }
 
 /// Returns the scope and every scope above it up to the root `/`: `/a/b` gives `/a/b`,
@@ -250,7 +283,11 @@ mod tests {
             users: 1,
             groups: 2,
             memberships: vec![(0, Member::User(0)), (1, Member::Group(0))],
-            policies: vec![PolicySpec { group: 1, action: APP_MANAGE, scope: "/data/1".into() }],
+            policies: vec![PolicySpec {
+                group: 1,
+                action: APP_MANAGE,
+                scope: "/data/1".into(),
+            }],
         };
         let oracle = Oracle::new(&spec);
         assert!(oracle.decide(0, APP_READ, "/data/1/x"));

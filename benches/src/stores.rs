@@ -35,7 +35,9 @@ impl Backend {
 
     /// Parses a name returned by [`Backend::name`].
     pub fn from_name(name: &str) -> Option<Backend> {
-        Backend::ALL.into_iter().find(|backend| backend.name() == name)
+        Backend::ALL
+            .into_iter()
+            .find(|backend| backend.name() == name)
     }
 }
 
@@ -54,7 +56,11 @@ pub enum Durability {
 /// # Errors
 ///
 /// When the backend cannot open `dir`.
-pub fn open_store(backend: Backend, dir: &Path, durability: Durability) -> BenchResult<Arc<dyn Store>> {
+pub fn open_store(
+    backend: Backend,
+    dir: &Path,
+    durability: Durability,
+) -> BenchResult<Arc<dyn Store>> {
     Ok(match backend {
         Backend::Memory => Arc::new(MemoryStore::new()),
         Backend::Sqlite => {
@@ -90,7 +96,11 @@ pub fn dir_size(dir: &Path) -> BenchResult<u64> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let metadata = entry.metadata()?;
-        total += if metadata.is_dir() { dir_size(&entry.path())? } else { metadata.len() };
+        total += if metadata.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            metadata.len()
+        };
     }
     Ok(total)
 }

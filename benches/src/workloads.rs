@@ -59,7 +59,9 @@ pub fn rbac_shape(shape: Shape) -> Spec {
     Spec {
         users,
         groups,
-        memberships: (0..users).map(|user| (user / USERS_PER_GROUP, Member::User(user))).collect(),
+        memberships: (0..users)
+            .map(|user| (user / USERS_PER_GROUP, Member::User(user)))
+            .collect(),
         policies: (0..groups)
             .map(|group| PolicySpec {
                 group,
@@ -106,7 +108,9 @@ pub fn policy_growth(policies: usize) -> Spec {
     Spec {
         users,
         groups: GROWTH_GROUPS,
-        memberships: (0..users).map(|user| (user / USERS_PER_GROUP, Member::User(user))).collect(),
+        memberships: (0..users)
+            .map(|user| (user / USERS_PER_GROUP, Member::User(user)))
+            .collect(),
         policies: (0..policies)
             .map(|k| PolicySpec {
                 group: k % GROWTH_GROUPS,
@@ -124,7 +128,11 @@ pub fn policy_growth(policies: usize) -> Spec {
 /// # Errors
 ///
 /// When sampling cannot find enough distinct allowed or denied requests.
-pub fn policy_growth_requests(spec: &Spec, oracle: &Oracle, seed: u64) -> BenchResult<Vec<Request>> {
+pub fn policy_growth_requests(
+    spec: &Spec,
+    oracle: &Oracle,
+    seed: u64,
+) -> BenchResult<Vec<Request>> {
     let total = spec.policies.len().max(1);
     balanced(oracle, seed, |rng| {
         let user = rng.below(spec.users);
@@ -132,7 +140,11 @@ pub fn policy_growth_requests(spec: &Spec, oracle: &Oracle, seed: u64) -> BenchR
         let held = oracle.policies_of(group);
         let action = APP_ACTIONS[rng.below(APP_ACTIONS.len())];
         let item = rng.below(1_000_000);
-        let own = if held.is_empty() { "/data/none" } else { held[rng.below(held.len())].1.as_str() };
+        let own = if held.is_empty() {
+            "/data/none"
+        } else {
+            held[rng.below(held.len())].1.as_str()
+        };
         let scope = match rng.below(4) {
             0 => format!("{own}/items/{item}"),
             1 => own.to_owned(),
@@ -162,7 +174,8 @@ pub fn dimensions() -> Spec {
         for chain in 0..CHAINS {
             let chain_base = group_base + chain * nesting;
             for level in 1..nesting {
-                spec.memberships.push((chain_base + level, Member::Group(chain_base + level - 1)));
+                spec.memberships
+                    .push((chain_base + level, Member::Group(chain_base + level - 1)));
             }
             spec.policies.push(PolicySpec {
                 group: chain_base + nesting - 1,
@@ -172,7 +185,10 @@ pub fn dimensions() -> Spec {
         }
         for local in 0..FAMILY_USERS {
             let chain = local / (FAMILY_USERS / CHAINS);
-            spec.memberships.push((group_base + chain * nesting, Member::User(user_base + local)));
+            spec.memberships.push((
+                group_base + chain * nesting,
+                Member::User(user_base + local),
+            ));
         }
         spec.groups += CHAINS * nesting;
         spec.users += FAMILY_USERS;
@@ -205,13 +221,20 @@ pub enum Dimension {
 /// # Errors
 ///
 /// When the dimension is out of range or sampling cannot find enough requests.
-pub fn dimension_requests(oracle: &Oracle, dimension: Dimension, seed: u64) -> BenchResult<Vec<Request>> {
+pub fn dimension_requests(
+    oracle: &Oracle,
+    dimension: Dimension,
+    seed: u64,
+) -> BenchResult<Vec<Request>> {
     let (nesting, scope_depth, action_depth) = match dimension {
         Dimension::ScopeDepth(depth) => (1, depth, 1),
         Dimension::ActionDepth(depth) => (1, 1, depth),
         Dimension::Nesting(nesting) => (nesting, 1, 1),
     };
-    if !(1..=MAX_NESTING).contains(&nesting) || !(1..=10).contains(&scope_depth) || !(1..=DEEP_ACTIONS.len()).contains(&action_depth) {
+    if !(1..=MAX_NESTING).contains(&nesting)
+        || !(1..=10).contains(&scope_depth)
+        || !(1..=DEEP_ACTIONS.len()).contains(&action_depth)
+    {
         return Err(format!("dimension {dimension:?} is out of range").into());
     }
     let user_base = (nesting - 1) * FAMILY_USERS;
@@ -221,7 +244,9 @@ pub fn dimension_requests(oracle: &Oracle, dimension: Dimension, seed: u64) -> B
         let own_chain = local / (FAMILY_USERS / CHAINS);
         let mut scope = match rng.below(3) {
             0 | 1 => family_scope(nesting, own_chain),
-            _ if rng.below(2) == 0 => format!("{}{}", family_scope(nesting, own_chain), rng.below(10)),
+            _ if rng.below(2) == 0 => {
+                format!("{}{}", family_scope(nesting, own_chain), rng.below(10))
+            }
             _ => family_scope(nesting, (own_chain + 1 + rng.below(CHAINS - 1)) % CHAINS),
         };
         for segment in 2..=scope_depth {
@@ -259,7 +284,12 @@ fn balanced(
         if bucket.len() == half || !seen.insert((user, action, scope.clone())) {
             continue;
         }
-        bucket.push(Request { user, action, scope, expected });
+        bucket.push(Request {
+            user,
+            action,
+            scope,
+            expected,
+        });
     }
     if allowed.len() < half || denied.len() < half {
         return Err(format!(
@@ -269,7 +299,11 @@ fn balanced(
         )
         .into());
     }
-    Ok(allowed.into_iter().zip(denied).flat_map(|(allow, deny)| [allow, deny]).collect())
+    Ok(allowed
+        .into_iter()
+        .zip(denied)
+        .flat_map(|(allow, deny)| [allow, deny])
+        .collect())
 }
 
 #[cfg(test)]
@@ -280,7 +314,10 @@ mod tests {
         assert_eq!(requests.len(), REQUESTS);
         let allowed = requests.iter().filter(|request| request.expected).count();
         assert_eq!(allowed, REQUESTS / 2);
-        let distinct: HashSet<_> = requests.iter().map(|r| (r.user, r.action, r.scope.clone())).collect();
+        let distinct: HashSet<_> = requests
+            .iter()
+            .map(|r| (r.user, r.action, r.scope.clone()))
+            .collect();
         assert_eq!(distinct.len(), REQUESTS);
     }
 
@@ -298,7 +335,8 @@ mod tests {
     fn growth_requests_balanced() {
         let spec = policy_growth(2_000);
         let oracle = Oracle::new(&spec);
-        let requests = policy_growth_requests(&spec, &oracle, 1).unwrap_or_else(|error| panic!("{error}"));
+        let requests =
+            policy_growth_requests(&spec, &oracle, 1).unwrap_or_else(|error| panic!("{error}"));
         assert_balanced(&requests);
     }
 
@@ -307,8 +345,14 @@ mod tests {
         let spec = dimensions();
         assert_eq!(spec.users, MAX_NESTING * FAMILY_USERS);
         let oracle = Oracle::new(&spec);
-        for dimension in [Dimension::ScopeDepth(1), Dimension::ScopeDepth(10), Dimension::ActionDepth(5), Dimension::Nesting(8)] {
-            let requests = dimension_requests(&oracle, dimension, 1).unwrap_or_else(|error| panic!("{error}"));
+        for dimension in [
+            Dimension::ScopeDepth(1),
+            Dimension::ScopeDepth(10),
+            Dimension::ActionDepth(5),
+            Dimension::Nesting(8),
+        ] {
+            let requests =
+                dimension_requests(&oracle, dimension, 1).unwrap_or_else(|error| panic!("{error}"));
             assert_balanced(&requests);
         }
     }

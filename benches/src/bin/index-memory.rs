@@ -47,11 +47,17 @@ fn parse_options() -> Result<Options, String> {
         match arg.as_str() {
             "--backend" => {
                 let name = args.next().ok_or(USAGE)?;
-                backend = Some(Backend::from_name(&name).ok_or_else(|| format!("unknown backend `{name}`; {USAGE}"))?);
+                backend = Some(
+                    Backend::from_name(&name)
+                        .ok_or_else(|| format!("unknown backend `{name}`; {USAGE}"))?,
+                );
             }
             "--policies" => {
                 let text = args.next().ok_or(USAGE)?;
-                policies = Some(text.parse::<usize>().map_err(|_| format!("`{text}` is not a policy count; {USAGE}"))?);
+                policies = Some(
+                    text.parse::<usize>()
+                        .map_err(|_| format!("`{text}` is not a policy count; {USAGE}"))?,
+                );
             }
             "--dir" => dir = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
             "--measure-only" => measure_only = true,
@@ -67,7 +73,11 @@ fn parse_options() -> Result<Options, String> {
 }
 
 /// Opens a facade over `store`, timing it, and checks the indexed policy count.
-fn load(runtime: &tokio::runtime::Runtime, store: Arc<dyn Store>, policies: usize) -> BenchResult<(iam_core::Iam, f64)> {
+fn load(
+    runtime: &tokio::runtime::Runtime,
+    store: Arc<dyn Store>,
+    policies: usize,
+) -> BenchResult<(iam_core::Iam, f64)> {
     let started = Instant::now();
     let iam = runtime.block_on(facade::open(store))?;
     let seconds = started.elapsed().as_secs_f64();
@@ -82,7 +92,10 @@ fn load(runtime: &tokio::runtime::Runtime, store: Arc<dyn Store>, policies: usiz
 fn measure_memory_store(runtime: &tokio::runtime::Runtime, policies: usize) -> BenchResult<()> {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let built = runtime.block_on(facade::build(&policy_growth(policies), Arc::clone(&store)))?;
-    println!("backend=memory policies={policies} build_s={:.1}", built.elapsed.as_secs_f64());
+    println!(
+        "backend=memory policies={policies} build_s={:.1}",
+        built.elapsed.as_secs_f64()
+    );
     let before = read_rss()?;
     let (_iam, load_s) = load(runtime, store, policies)?;
     let after = read_rss()?;
@@ -96,7 +109,12 @@ fn measure_memory_store(runtime: &tokio::runtime::Runtime, policies: usize) -> B
     Ok(())
 }
 
-fn build_disk_fixture(runtime: &tokio::runtime::Runtime, backend: Backend, policies: usize, dir: &Path) -> BenchResult<()> {
+fn build_disk_fixture(
+    runtime: &tokio::runtime::Runtime,
+    backend: Backend,
+    policies: usize,
+    dir: &Path,
+) -> BenchResult<()> {
     let store = open_store(backend, dir, Durability::Relaxed)?;
     let built = runtime.block_on(facade::build(&policy_growth(policies), store))?;
     let build_s = built.elapsed.as_secs_f64();
@@ -110,7 +128,12 @@ fn build_disk_fixture(runtime: &tokio::runtime::Runtime, backend: Backend, polic
     Ok(())
 }
 
-fn measure_disk_store(runtime: &tokio::runtime::Runtime, backend: Backend, policies: usize, dir: &Path) -> BenchResult<()> {
+fn measure_disk_store(
+    runtime: &tokio::runtime::Runtime,
+    backend: Backend,
+    policies: usize,
+    dir: &Path,
+) -> BenchResult<()> {
     let start = read_rss()?;
     let started = Instant::now();
     let store = open_store(backend, dir, Durability::Full)?;
@@ -141,10 +164,17 @@ fn run(options: Options) -> BenchResult<()> {
     }
 
     let temporary = tempfile::tempdir()?;
-    let dir = options.dir.unwrap_or_else(|| temporary.path().to_path_buf());
+    let dir = options
+        .dir
+        .unwrap_or_else(|| temporary.path().to_path_buf());
     build_disk_fixture(&runtime, options.backend, options.policies, &dir)?;
     let status = Command::new(std::env::current_exe()?)
-        .args(["--measure-only", "--backend", options.backend.name(), "--policies"])
+        .args([
+            "--measure-only",
+            "--backend",
+            options.backend.name(),
+            "--policies",
+        ])
         .arg(options.policies.to_string())
         .arg("--dir")
         .arg(&dir)
