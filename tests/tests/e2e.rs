@@ -660,6 +660,7 @@ on_both_stores!(
     cross_tenant_journey,
     paging_journey,
     problem_details_journey,
+    if_match_race_journey,
 );
 
 /// The README's walkthrough script runs to the end against its own server.
@@ -684,4 +685,65 @@ fn walkthrough_script_runs() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(printed.contains("page 3: 3 clients"), "{printed}");
+}
+
+/// Concurrent updates from the same read race on `If-Match`: exactly one wins, every
+/// other gets 412, on both stores.
+async fn if_match_race_journey(backend: Backend) {
+    let (_dir, server, admin, api, admin_token) = start(backend).await;
+    let created = api
+        .post(
+            "/v1/subjects/groups",
+            &admin_token,
+            json!({ "displayName": "Raced" }),
+        )
+        .await;
+    let group = created.body["subjectId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no group: {}", created.text))
+        .to_owned();
+    let path = format!("{}/v1/subjects/groups/{group}", api.base);
+    let current = api
+        .get(&format!("/v1/subjects/groups/{group}"), &admin_token)
+        .await;
+    let etag = current
+        .header("etag")
+        .unwrap_or_else(|| panic!("no ETag: {}", current.text))
+        .to_owned();
+
+    const RACERS: usize = 12;
+    let mut handles = Vec::new();
+    for index in 0..RACERS {
+        let (http, path, token, etag) = (
+            api.http.clone(),
+            path.clone(),
+            admin_token.clone(),
+            etag.clone(),
+        );
+        handles.push(tokio::spawn(async move {
+            http.put(path)
+                .bearer_auth(token)
+                .header("if-match", etag)
+                .json(&json!({ "displayName": format!("Raced {index}") }))
+                .send()
+                .await
+                .map(|response| response.status())
+        }));
+    }
+    let mut statuses = Vec::new();
+    for handle in handles {
+        let status = handle
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))
+            .unwrap_or_else(|error| panic!("{error}"));
+        statuses.push(status);
+    }
+    let winners = statuses.iter().filter(|status| status.is_success()).count();
+    let stale = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!(winners, 1, "{statuses:?}");
+    assert_eq!(stale, RACERS - 1, "{statuses:?}");
+    assert_log_clean(server, &[&admin_token, &admin.client_secret]);
 }
