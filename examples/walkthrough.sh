@@ -16,9 +16,11 @@ port="${IAM_WALKTHROUGH_PORT:-18080}"
 base="http://127.0.0.1:${port}"
 data_dir="$(mktemp -d)"
 server_log="${data_dir}/server.log"
+server_pid=""
+trap 'if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi; rm -rf "$data_dir"' EXIT
 
 cargo build --quiet --bin iam-server
-server="$(pwd)/target/debug/iam-server"
+server="${CARGO_TARGET_DIR:-$(pwd)/target}/debug/iam-server"
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -60,7 +62,6 @@ echo "acme admin client: ${admin_id}"
 step "Start the server on ${base}"
 "$server" serve --data-dir "$data_dir" --listen "127.0.0.1:${port}" 2>"$server_log" &
 server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$data_dir"' EXIT
 for _ in $(seq 1 100); do
   if curl --silent --fail "${base}/readyz" >/dev/null; then break; fi
   sleep 0.1

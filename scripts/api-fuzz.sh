@@ -19,7 +19,7 @@ base="http://127.0.0.1:${port}"
 work="$(mktemp -d)"
 
 cargo build --quiet --bin iam-server
-server="target/debug/iam-server"
+server="${CARGO_TARGET_DIR:-target}/debug/iam-server"
 
 admin="$("$server" init --data-dir "${work}/data" --store "$store" --tenant fuzz)"
 "$server" serve --data-dir "${work}/data" --store "$store" --listen "127.0.0.1:${port}" 2>"${work}/server.log" &

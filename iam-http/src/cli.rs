@@ -54,7 +54,7 @@ token for that user.";
 #[command(
     name = "iam-server",
     version,
-    about,
+    about = "Identity and access management server: a REST API under /v1 and OAuth 2.0 endpoints over a SQLite or sled store. Without a command it runs `serve`.",
     after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true,
     args_override_self = true
@@ -318,7 +318,9 @@ pub enum CliError {
     #[error(transparent)]
     SigningKey(#[from] SigningKeyError),
     /// The listening socket could not be opened.
-    #[error("could not listen on `{address}`")]
+    #[error(
+        "could not listen on `{address}`; choose another address with `--listen` or `IAM_LISTEN`"
+    )]
     Bind {
         /// The address.
         address: SocketAddr,
@@ -501,6 +503,15 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let signer = TokenSigner::load_or_create(store.as_ref()).await?;
     let resolver = dns_resolver(args.dns_resolver)?;
 
+    // Bind before the first-start setup, so that a busy port fails before the one-time
+    // admin secret is printed.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| CliError::Bind {
+            address: args.listen,
+            source,
+        })?;
+
     if iam.list_tenants().await?.is_empty() {
         let credentials = create_tenant_with_admin(&iam, DEFAULT_TENANT).await?;
         print_credentials(&credentials)?;
@@ -515,12 +526,6 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|source| CliError::Bind {
-            address: args.listen,
-            source,
-        })?;
     let rate_limits = RateLimitConfig {
         per_client_per_minute: args.token_rate_limit,
         per_address_per_minute: args.token_rate_limit_per_address,
