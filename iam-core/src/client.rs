@@ -188,6 +188,10 @@ pub(crate) struct StoredClientSecret {
     pub expiration: Option<DateTime<Utc>>,
     pub created: DateTime<Utc>,
     pub hash: SecretHash,
+    /// The candidate tag of the value (see [`crate::secret::candidate_tag`]); `None` for
+    /// secrets added without one, which every verification tries.
+    #[serde(default)]
+    pub tag: Option<u8>,
 }
 
 impl StoredClientSecret {
@@ -230,6 +234,10 @@ pub struct NewClientSecret {
     pub description: String,
     /// When the secret stops being valid; must be in the future.
     pub expiration: Option<DateTime<Utc>>,
+    /// The candidate tag of the value, from [`crate::Iam::client_secret_tag`], so that a
+    /// verification runs Argon2id only against the secrets that can match. `None` makes
+    /// every verification try this secret.
+    pub tag: Option<u8>,
 }
 
 /// What verifying a client's credentials needs: the hashes of its currently valid
@@ -238,19 +246,57 @@ pub struct NewClientSecret {
 #[derive(Debug, Clone)]
 pub struct ClientCredentials {
     client: Option<Client>,
-    hashes: Vec<SecretHash>,
+    /// The hashes of the valid secrets, each with its candidate tag.
+    secrets: Vec<(SecretHash, Option<u8>)>,
+    /// The key of the candidate tags, when the facade has one.
+    tag_key: Option<crate::cipher::SecretKey>,
 }
 
 impl ClientCredentials {
-    pub(crate) fn new(client: Option<Client>, hashes: Vec<SecretHash>) -> Self {
-        Self { client, hashes }
+    pub(crate) fn new(
+        client: Option<Client>,
+        secrets: Vec<(SecretHash, Option<u8>)>,
+        tag_key: Option<crate::cipher::SecretKey>,
+    ) -> Self {
+        Self {
+            client,
+            secrets,
+            tag_key,
+        }
+    }
+
+    /// Returns the hashes that `presented` is verified against: with a tag key, only the
+    /// secrets whose tag equals the presented value's tag, plus those without a tag;
+    /// without one, every secret.
+    fn candidates(&self, presented: &[u8]) -> Vec<&SecretHash> {
+        let presented_tag = self
+            .tag_key
+            .as_ref()
+            .map(|key| crate::secret::candidate_tag(key, presented));
+        self.secrets
+            .iter()
+            .filter(|(_, tag)| match (presented_tag, tag) {
+                (Some(presented), Some(stored)) => presented == *stored,
+                _ => true,
+            })
+            .map(|(hash, _)| hash)
+            .collect()
+    }
+
+    /// Returns how many Argon2id verifications [`ClientCredentials::verify`] runs for
+    /// `presented`: at least one (the dummy hash when nothing can match).
+    pub fn verification_count(&self, presented: &[u8]) -> usize {
+        self.candidates(presented).len().max(1)
     }
 
     /// Verifies `presented` and returns the client when it matches one of the valid
-    /// secrets. An unknown client or a client without valid secrets is checked against a
-    /// dummy hash, so every failure costs at least one full Argon2id verification. Blocking.
+    /// secrets. Only candidates whose tag matches are verified, and an unknown client or a
+    /// presented value that matches no candidate is checked against a dummy hash. So a
+    /// failed attempt costs one full Argon2id verification however many secrets the
+    /// client has (two or more only when several secrets share the presented value's
+    /// tag, or for secrets stored without a tag). Blocking.
     pub fn verify(self, presented: &[u8]) -> Option<Client> {
-        let matched = crate::secret::verify_any(&self.hashes, presented);
+        let matched = crate::secret::verify_any(self.candidates(presented), presented);
         if matched { self.client } else { None }
     }
 }

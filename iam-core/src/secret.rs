@@ -195,6 +195,22 @@ impl RandomSource for FixedSalt {
     }
 }
 
+/// Returns the one-byte candidate tag of a secret value under `key`: the first byte of
+/// SHA-256 over a domain separator, the key and the value. Stored next to each client
+/// secret's hash, it lets verification skip the secrets that can't match, so that one
+/// attempt costs one Argon2id verification. Without the key the tag reveals nothing; with
+/// the key and the store, it narrows an offline guess by a factor of 256, which the
+/// Argon2id cost still dominates.
+pub fn candidate_tag(key: &crate::cipher::SecretKey, value: &[u8]) -> u8 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"iam client secret candidate tag\0")
+        .chain_update(key.expose_bytes())
+        .chain_update(value)
+        .finalize();
+    digest[0]
+}
+
 /// Verifies `presented` against every hash in `candidates` and returns true when any
 /// matches. Every candidate is checked even after a match, and an empty list is checked
 /// against [`dummy_hash`], so the time depends only on the number of candidates.

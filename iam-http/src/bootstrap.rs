@@ -79,6 +79,7 @@ pub async fn create_tenant_with_admin(iam: &Iam, name: &str) -> Result<AdminCred
 
     let secret = generate_secret()?;
     let value = ClientSecretValue::new(secret.clone())?;
+    let tag = iam.client_secret_tag(secret.as_bytes());
     let hashing_iam = iam.clone();
     let hash = tokio::task::spawn_blocking(move || {
         hash_secret(value.expose_secret().as_bytes(), hashing_iam.random())
@@ -92,6 +93,7 @@ pub async fn create_tenant_with_admin(iam: &Iam, name: &str) -> Result<AdminCred
                 hash,
                 description: "generated when the tenant was created".to_owned(),
                 expiration: None,
+                tag,
             },
         )
         .await?;

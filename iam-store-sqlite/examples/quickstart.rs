@@ -46,6 +46,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             hash,
             description: "Production API access".to_owned(),
             expiration: None,
+            tag: None,
         },
     )
     .await?;

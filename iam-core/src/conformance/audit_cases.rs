@@ -221,6 +221,7 @@ pub async fn audit_hides_secret_values(backend: &dyn Backend) {
         hash: secret_hash.clone(),
         description: String::new(),
         expiration: Some(Utc::now() - Duration::minutes(1)),
+        tag: None,
     };
     printed.push(format!("{past:?}"));
     let error = failure(acme.add_client_secret(client.client_id, past).await);

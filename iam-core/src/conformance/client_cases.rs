@@ -45,6 +45,7 @@ fn secret_input(hash: &SecretHash, expiration: Option<chrono::DateTime<Utc>>) ->
         hash: hash.clone(),
         description: "deploy key".to_owned(),
         expiration,
+        tag: None,
     }
 }
 
@@ -441,4 +442,74 @@ pub async fn client_secret_rotation_works(backend: &dyn Backend) {
     ok(acme.delete_client_secret(client.client_id, old.id).await);
     assert!(authenticate(&acme, &id, b"old-s3cret").await.is_none());
     assert!(authenticate(&acme, &id, b"new-s3cret").await.is_some());
+}
+
+/// With a secret key, a failed attempt against a client with 20 secrets runs one Argon2id
+/// verification, and the right value still verifies; without tags every secret is tried.
+pub async fn client_credentials_cost_is_bounded(backend: &dyn Backend) {
+    let key = crate::cipher::SecretKey::from_bytes([7u8; 32]);
+    let iam = ok(
+        crate::Iam::builder(super::support::open_store(backend).await)
+            .secret_key(key)
+            .open()
+            .await,
+    );
+    let handle = super::support::create_tenant(&iam, "acme").await;
+    let client = ok(handle
+        .create_client(super::fixtures::client_input("Busy"))
+        .await);
+    let right = "right-value-07";
+    let hash = ok(crate::secret::hash_secret(
+        right.as_bytes(),
+        &crate::clock::OsRandom,
+    ));
+    for index in 0..20 {
+        let value = if index == 7 {
+            right.to_owned()
+        } else {
+            format!("other-value-{index:02}")
+        };
+        let input = NewClientSecret {
+            hash: hash.clone(),
+            description: String::new(),
+            expiration: None,
+            tag: iam.client_secret_tag(value.as_bytes()),
+        };
+        ok(handle.add_client_secret(client.client_id, input).await);
+    }
+
+    let credentials = ok(handle
+        .client_credentials(&client.client_id.to_string())
+        .await);
+    let wrong_counts: Vec<usize> = ["wrong-value-a", "wrong-value-b", "wrong-value-c"]
+        .iter()
+        .map(|wrong| credentials.verification_count(wrong.as_bytes()))
+        .collect();
+    assert!(
+        wrong_counts.iter().all(|count| *count <= 2),
+        "{wrong_counts:?}"
+    );
+    assert!(credentials.verification_count(right.as_bytes()) <= 2);
+    let verified = credentials.verify(right.as_bytes());
+    assert_eq!(
+        verified.map(|found| found.client_id),
+        Some(client.client_id)
+    );
+
+    let untagged = ok(handle
+        .create_client(super::fixtures::client_input("Untagged"))
+        .await);
+    for _ in 0..3 {
+        let input = NewClientSecret {
+            hash: hash.clone(),
+            description: String::new(),
+            expiration: None,
+            tag: None,
+        };
+        ok(handle.add_client_secret(untagged.client_id, input).await);
+    }
+    let credentials = ok(handle
+        .client_credentials(&untagged.client_id.to_string())
+        .await);
+    assert_eq!(credentials.verification_count(b"anything"), 3);
 }

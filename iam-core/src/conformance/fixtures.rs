@@ -109,6 +109,7 @@ pub(crate) async fn add_secret(
         hash: hash.clone(),
         description: String::new(),
         expiration: None,
+        tag: None,
     };
     ok(handle.add_client_secret(client.client_id, input).await)
 }

@@ -103,6 +103,7 @@ macro_rules! __conformance_case_list {
             client_credentials_unknown_client,
             client_secret_delete_revokes,
             client_secret_rotation_works,
+            client_credentials_cost_is_bounded,
             // Groups and memberships.
             group_create_then_get,
             group_duplicate_name_rejected,

@@ -241,6 +241,7 @@ impl TenantIam {
             expiration: input.expiration,
             created: now,
             hash: input.hash,
+            tag: input.tag,
         };
         change.create(Kind::CLIENT_SECRET, secret_store_id(client_id, id), &secret)?;
         let entry = AuditEntry::new(
@@ -328,20 +329,21 @@ impl TenantIam {
     /// [`IamError::Store`] when the store fails.
     pub async fn client_credentials(&self, client_id: &str) -> Result<ClientCredentials, IamError> {
         let Ok(id) = client_id.parse::<ClientId>() else {
-            return Ok(ClientCredentials::new(None, Vec::new()));
+            return Ok(ClientCredentials::new(None, Vec::new(), None));
         };
         let Some(client) = self.find_client(id).await? else {
-            return Ok(ClientCredentials::new(None, Vec::new()));
+            return Ok(ClientCredentials::new(None, Vec::new(), None));
         };
         let now = self.now();
-        let hashes = self
+        let secrets = self
             .stored_secrets(id)
             .await?
             .into_iter()
             .filter(|secret| secret.is_valid_at(now))
-            .map(|secret| secret.hash)
+            .map(|secret| (secret.hash, secret.tag))
             .collect();
-        Ok(ClientCredentials::new(Some(client), hashes))
+        let tag_key = self.iam.inner.settings.secret_key.clone();
+        Ok(ClientCredentials::new(Some(client), secrets, tag_key))
     }
 }
 

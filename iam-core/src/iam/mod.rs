@@ -201,6 +201,19 @@ impl Iam {
         self.inner.clock.as_ref()
     }
 
+    /// Returns the candidate tag of a client secret value for [`NewClientSecret::tag`],
+    /// or `None` when no secret key is configured (then every verification tries every
+    /// secret of the client).
+    ///
+    /// [`NewClientSecret::tag`]: crate::client::NewClientSecret::tag
+    pub fn client_secret_tag(&self, value: &[u8]) -> Option<u8> {
+        self.inner
+            .settings
+            .secret_key
+            .as_ref()
+            .map(|key| crate::secret::candidate_tag(key, value))
+    }
+
     async fn lock_writes(&self) -> MutexGuard<'_, ()> {
         self.inner.writes.lock().await
     }

@@ -344,6 +344,7 @@ async fn create_secret(
     caller.tenant.get_client(id).await?;
 
     let iam = caller.tenant.iam().clone();
+    let tag = iam.client_secret_tag(value.expose_secret().as_bytes());
     let hash =
         blocking(move || hash_secret(value.expose_secret().as_bytes(), iam.random())).await??;
     let secret = caller
@@ -354,6 +355,7 @@ async fn create_secret(
                 hash,
                 description: input.description,
                 expiration: input.expiration,
+                tag,
             },
         )
         .await?;
