@@ -265,9 +265,9 @@ impl ClientCredentials {
         }
     }
 
-    /// Returns the hashes that `presented` is verified against: with a tag key, only the
-    /// secrets whose tag equals the presented value's tag, plus those without a tag;
-    /// without one, every secret.
+    /// Returns the hashes that `presented` is verified against. With a tag key these are
+    /// the secrets whose tag equals the presented value's tag, plus those without a tag.
+    /// Without a tag key they are every secret.
     fn candidates(&self, presented: &[u8]) -> Vec<&SecretHash> {
         let presented_tag = self
             .tag_key

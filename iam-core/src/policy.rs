@@ -73,7 +73,7 @@ pub struct EffectivePermission {
     pub inherited_from: Option<SubjectId>,
 }
 
-/// The answer to "may S perform A on R?": a value, never an error. Storage failures are
+/// The result of "may S perform A on R?": a value, never an error. Storage failures are
 /// reported separately by the caller's `Result`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -108,8 +108,9 @@ pub struct Grant {
     pub action: ActionName,
     /// The policy's scope, which covers the requested one.
     pub scope: ResourceScope,
-    /// The membership path from the checked subject to the policy's subject: the checked
-    /// subject first, then each containing group; a single entry for a direct policy.
+    /// The membership path from the checked subject to the policy's subject. It starts
+    /// with the checked subject and lists each containing group, so a direct policy gives
+    /// a single entry.
     pub path: Vec<SubjectId>,
 }
 

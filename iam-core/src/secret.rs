@@ -167,7 +167,7 @@ fn meets_minimum(hash: &PasswordHash<'_>) -> bool {
         && params.p_cost() >= ARGON2_PARALLELISM
 }
 
-/// Returns a hash of a random value that nobody knows. Verifying a presented secret
+/// Returns a hash of a random value that no caller can know. Verifying a presented secret
 /// against it costs the same as against a real hash, so an unknown client id takes as
 /// long to reject as a wrong secret. Computed once per process.
 pub fn dummy_hash() -> &'static SecretHash {
@@ -175,7 +175,7 @@ pub fn dummy_hash() -> &'static SecretHash {
     DUMMY.get_or_init(|| {
         let mut value = [0u8; 32];
         let random = crate::clock::OsRandom;
-        // With no OS randomness the dummy falls back to a fixed salt and value; it still
+        // With no OS randomness the dummy falls back to a fixed salt and value. It still
         // costs a full verification, which is all it is for.
         let _ = random.fill(&mut value);
         hash_secret(&value, &random)
@@ -198,9 +198,9 @@ impl RandomSource for FixedSalt {
 /// Returns the one-byte candidate tag of a secret value under `key`: the first byte of
 /// SHA-256 over a domain separator, the key and the value. Stored next to each client
 /// secret's hash, it lets verification skip the secrets that can't match, so that one
-/// attempt costs one Argon2id verification. Without the key the tag reveals nothing; with
-/// the key and the store, it narrows an offline guess by a factor of 256, which the
-/// Argon2id cost still dominates.
+/// attempt costs one Argon2id verification. Without the key the tag reveals nothing. With
+/// the key and the store, it narrows an offline guess by a factor of 256, but the
+/// Argon2id cost of each remaining guess still dominates.
 pub fn candidate_tag(key: &crate::cipher::SecretKey, value: &[u8]) -> u8 {
     use sha2::{Digest, Sha256};
     let digest = Sha256::new()

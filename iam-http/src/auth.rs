@@ -165,13 +165,13 @@ pub struct Caller {
 
 impl Caller {
     /// Rejects an operation that would lock the caller out of its own tenant: deleting
-    /// itself or removing its own `TenantAdmin` role. Another administrator can still do
-    /// it, so a tenant never loses its last administrator by accident.
+    /// itself or removing its own `TenantAdmin` role. Another caller with the right
+    /// permissions can still make the change.
     ///
     /// # Errors
     ///
     /// A 409 conflict when `target` is the caller.
-    pub fn refuse_self(&self, target: &SubjectId, what: &str) -> Result<(), ApiError> {
+    pub fn reject_self_lockout(&self, target: &SubjectId, what: &str) -> Result<(), ApiError> {
         if target == &self.subject {
             return Err(IamError::conflict(format!(
                 "a caller can't {what}; use another administrator's token"

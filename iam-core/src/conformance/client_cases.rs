@@ -444,8 +444,9 @@ pub async fn client_secret_rotation_works(backend: &dyn Backend) {
     assert!(authenticate(&acme, &id, b"new-s3cret").await.is_some());
 }
 
-/// With a secret key, a failed attempt against a client with 20 secrets runs one Argon2id
-/// verification, and the right value still verifies; without tags every secret is tried.
+/// Checks that with a secret key a failed attempt against a client with 20 secrets runs
+/// one Argon2id verification and the right value still verifies. Without tags, every
+/// secret is tried.
 pub async fn client_credentials_cost_is_bounded(backend: &dyn Backend) {
     let key = crate::cipher::SecretKey::from_bytes([7u8; 32]);
     let iam = ok(

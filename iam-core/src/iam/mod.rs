@@ -406,7 +406,7 @@ impl Change {
     }
 }
 
-/// What an audit event says about a change.
+/// The operation, target and details that an audit event records about a change.
 #[derive(Debug)]
 pub(crate) struct AuditEntry {
     pub operation: &'static str,

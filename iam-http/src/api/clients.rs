@@ -291,7 +291,7 @@ async fn update_client(
 async fn delete_client(caller: Caller, Path(client_id): Path<String>) -> ApiResult<StatusCode> {
     caller.require("client", Access::Write).await?;
     let client_id = parse_client_id(&client_id)?;
-    caller.refuse_self(&SubjectId::Client(client_id), "delete itself")?;
+    caller.reject_self_lockout(&SubjectId::Client(client_id), "delete itself")?;
     caller.tenant.delete_client(client_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -154,7 +154,7 @@ pub(crate) async fn unassign(
     caller.require("role", Access::Write).await?;
     let role = caller.tenant.get_role(parse_role_id(role_id)?).await?;
     if role.name == TENANT_ADMIN {
-        caller.refuse_self(subject, &format!("remove `{TENANT_ADMIN}` from itself"))?;
+        caller.reject_self_lockout(subject, &format!("remove `{TENANT_ADMIN}` from itself"))?;
     }
     caller.tenant.unassign_role(subject, role.id).await?;
     Ok(StatusCode::NO_CONTENT)

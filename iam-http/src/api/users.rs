@@ -213,7 +213,7 @@ async fn update_user(
 async fn delete_user(caller: Caller, Path(user_id): Path<String>) -> ApiResult<StatusCode> {
     caller.require("user", Access::Write).await?;
     let user_id = parse_user_id(&user_id)?;
-    caller.refuse_self(&SubjectId::User(user_id), "delete itself")?;
+    caller.reject_self_lockout(&SubjectId::User(user_id), "delete itself")?;
     caller.tenant.delete_user(user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
